@@ -1,0 +1,82 @@
+"""Immutable records that travel between layers: Note -> Evidence -> Finding.
+
+Only ``screener.nlp`` touches spaCy objects; everything downstream sees these records.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Union
+
+Value = Union[bool, float, str, None]
+
+REQUEST_TYPES = ("trial", "permanent", "replacement")
+INDICATIONS = ("cancer_pain", "nonmalignant_pain", "spasticity")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One free-text clinical document of a case (contract.md, "Input")."""
+
+    patient_id: str
+    note_id: str
+    text: str
+    note_date: date | None = None
+    request_type: str | None = None  # input column; overrides what the notes say
+    service_date: date | None = None  # picks the policy version in force
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One span of one note that supports a finding value.
+
+    ``start``/``end`` are character offsets into the note's ``text``; ``rule_id`` names
+    the extraction rule that matched; the assertion flags are ConText's verdict on the
+    span (a negated span is kept as evidence for a ``false`` value, never a ``true``).
+    """
+
+    key: str
+    value: Value
+    note_id: str
+    start: int
+    end: int
+    text: str
+    section: str | None = None
+    rule_id: str = ""
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+    uncertain: bool = False
+    note_date: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["note_date"] = self.note_date.isoformat() if self.note_date else None
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The case-level value of one finding key with the evidence behind it.
+
+    ``evidence`` supports ``value``; ``superseded`` keeps older or conflicting evidence
+    that lost to it (most recent dated statement wins), so the trace shows both.
+    """
+
+    key: str
+    value: Value
+    evidence: tuple[Evidence, ...] = ()
+    superseded: tuple[Evidence, ...] = field(default=())
+    source: str = "notes"  # "notes" | "input" (e.g. request_type column) | "derived"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "source": self.source,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "superseded": [e.to_dict() for e in self.superseded],
+        }
+
+
+Findings = dict[str, Finding]
