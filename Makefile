@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv browser check bench clean
+.PHONY: demo test venv browser check bench bench-spark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ check: $(STAMP)
 ## Throughput benchmark (prints tokens/s and ratios against baselines in the same process)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+## Spark throughput, local[1] and local[2] (docs/spark.md; needs Java 17 or 21)
+bench-spark: $(STAMP)
+	$(BIN)/python benchmarks/spark_throughput.py --notes 2000 --cores 1,2
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache

@@ -1,0 +1,391 @@
+"""Throughput benchmark (issue 4, item 5): ratios against baselines measured in the same run.
+
+In one process and on the same notes it measures tokens/s of
+
+(a) spaCy's blank English tokenizer (``spacy.blank("en")``, ``make_doc``): the floor for
+    anything that builds a Doc;
+(b) medspaCy's default pipeline (``medspacy.load()``) with the screener's target rules
+    added to its target matcher;
+(c) the full screener: findings plus determinations for all payers
+    (``screener.pipeline.screen_case``), each case's notes together;
+
+and prints tokens/s for each and the ratios screener/blank and screener/medspacy.
+Tokens are counted once, with the blank tokenizer. Corpora: the MTSamples transcriptions
+(``--mtsamples``) and a generated chart extract (``benchmarks/make_extract.py``, 20,000
+notes; a sample of it is timed in-process).
+
+Then, through the bulk runner (``screener.bulk.screen_file``): notes/s with
+``--workers 1`` vs ``--workers 2`` (steady state, pipeline loads excluded), and peak
+memory of ``screener screen`` on a 200,000-note input vs a 20,000-note input (max RSS of
+the process tree: the largest single process from ``getrusage(RUSAGE_CHILDREN)``, and the
+sum over the tree sampled every 0.5 s).
+
+    python benchmarks/throughput.py            # everything (the memory step takes a while)
+    python benchmarks/throughput.py --quick    # small samples, 2,000 vs 20,000 notes for memory
+    python benchmarks/throughput.py --only tokens,workers
+
+Figures are noisy on a shared machine: rerun and compare ratios, not absolute numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+DEFAULT_MTSAMPLES = REPO.parent / "shared" / "benchmarks" / "mtsamples" / "mtsamples_first321.csv"
+STEPS = ("tokens", "workers", "memory")
+
+
+def silence() -> None:
+    """PyRuSH logs every sentence (note text) through loguru at DEBUG."""
+    with contextlib.suppress(Exception):
+        from loguru import logger
+
+        logger.remove()
+        logger.disable("PyRuSH")
+    import logging
+
+    logging.getLogger("PyRuSH").setLevel(logging.WARNING)
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def mtsamples_notes(path: Path, limit: int):
+    from screener.model import Note
+
+    csv.field_size_limit(2**31 - 1)
+    notes = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for i, row in enumerate(csv.DictReader(handle)):
+            text = (row.get("transcription") or "").strip()
+            if text:
+                notes.append(Note(patient_id=f"MT{i}", note_id=f"MT{i}", text=text))
+            if len(notes) >= limit:
+                break
+    return notes
+
+
+def extract_file(n_notes: int, folder: Path, grouped: bool = False) -> Path:
+    import make_extract
+
+    path = folder / f"extract-{n_notes}{'-grouped' if grouped else ''}.jsonl"
+    if not path.exists():
+        t0 = time.perf_counter()
+        make_extract.write(path, make_extract.generate(n_notes, grouped=grouped))
+        print(f"  generated {path} ({n_notes} notes, {time.perf_counter() - t0:.1f}s)", flush=True)
+    return path
+
+
+def extract_notes(path: Path, limit: int):
+    """The first ``limit`` notes of complete patients (the sample is cut at case ends)."""
+    from screener.io import read_notes
+    from screener.model import Note
+
+    by_patient: dict[str, list] = defaultdict(list)
+    for i, note in enumerate(read_notes(path)):
+        if i >= limit * 3:
+            break
+        if isinstance(note, Note):
+            by_patient[note.patient_id].append(note)
+    notes = []
+    for case in by_patient.values():
+        if len(notes) >= limit:
+            break
+        notes.extend(case)
+    return notes
+
+
+def cases_of(notes) -> list[list]:
+    grouped: dict[str, list] = defaultdict(list)
+    for note in notes:
+        grouped[note.patient_id].append(note)
+    return list(grouped.values())
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def timed(fn, items, min_seconds: float = 1.0) -> float:
+    """Seconds per pass over ``items`` (repeated until ``min_seconds`` have passed)."""
+    passes, start = 0, time.perf_counter()
+    while True:
+        for item in items:
+            fn(item)
+        passes += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / passes
+
+
+def medspacy_target_rules():
+    """The screener's target rules as medspaCy ``TargetRule``s: from
+    ``screener.extraction`` if it offers them, else converted from the screener's regex
+    rules (``TargetRule(literal=rule id, category=finding key, pattern=regex)``)."""
+    import importlib
+
+    for module, name in (("screener.extraction", "medspacy_target_rules"), ("screener.extraction", "target_rules"),
+                         ("screener.nlp", "medspacy_target_rules"), ("screener.nlp.rules", "medspacy_target_rules")):
+        with contextlib.suppress(ImportError, AttributeError):
+            rules = getattr(importlib.import_module(module), name)()
+            if rules:
+                return list(rules), f"{module}.{name}()"
+    from medspacy.target_matcher import TargetRule
+
+    from screener.nlp.rules import default_rules
+
+    rules = [TargetRule(literal=r.id, category=r.key.upper(), pattern=r.regex.pattern) for r in default_rules().targets]
+    return rules, "screener.nlp.rules.default_rules() converted to regex TargetRules"
+
+
+def count_tokens(blank, texts) -> int:
+    return sum(len(blank.make_doc(t)) for t in texts)
+
+
+def bench_tokens(corpora: dict, args) -> list[dict]:
+    import medspacy
+    import spacy
+
+    from screener.pipeline import screen_case
+
+    silence()
+    blank = spacy.blank("en")
+    t0 = time.perf_counter()
+    med = medspacy.load()
+    rules, origin = medspacy_target_rules()
+    med.get_pipe("medspacy_target_matcher").add(rules)
+    print(f"  medspaCy pipeline: {med.pipe_names}, {len(rules)} target rules from {origin} "
+          f"(loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
+    t0 = time.perf_counter()
+    for case in cases_of(corpora[next(iter(corpora))][:3]):  # build the screener's pipeline once
+        screen_case(case)
+    print(f"  screener pipeline warm-up {time.perf_counter() - t0:.1f}s", flush=True)
+
+    results = []
+    for name, notes in corpora.items():
+        texts = [n.text for n in notes]
+        tokens = count_tokens(blank, texts)
+        blank_s = timed(blank.make_doc, texts)
+        # medspaCy is slow (~10k tokens/s): time it on a capped prefix of the same notes
+        med_texts, med_tokens = [], 0
+        for text in texts:
+            med_texts.append(text)
+            med_tokens += len(blank.make_doc(text))
+            if med_tokens >= args.medspacy_tokens:
+                break
+        med_s = timed(med, med_texts, min_seconds=0.0)
+        cases = cases_of(notes)
+        screen_s = timed(screen_case, cases, min_seconds=0.0)
+        row = {
+            "corpus": name, "notes": len(notes), "cases": len(cases), "tokens": tokens,
+            "blank_tps": tokens / blank_s, "medspacy_tps": med_tokens / med_s, "medspacy_tokens": med_tokens,
+            "screener_tps": tokens / screen_s, "screener_notes_per_s": len(notes) / screen_s,
+        }
+        row["screener_vs_blank"] = row["screener_tps"] / row["blank_tps"]
+        row["screener_vs_medspacy"] = row["screener_tps"] / row["medspacy_tps"]
+        results.append(row)
+        print(f"  {name}: {len(notes)} notes / {len(cases)} cases, {tokens} tokens "
+              f"(medspaCy timed on {len(med_texts)} notes, {med_tokens} tokens)", flush=True)
+    return results
+
+
+_BURN = "import time\nt=time.time(); c=time.process_time()\nwhile time.time()-t<2: pass\nprint(time.process_time()-c)"
+
+
+def available_cores(n: int = 2) -> float:
+    """CPU seconds per second that ``n`` busy processes get right now (2.0 = two idle
+    cores): on a shared machine two workers cannot beat what the machine gives them."""
+    procs = [subprocess.Popen([sys.executable, "-c", _BURN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return sum(float(p.communicate()[0]) for p in procs) / 2.0
+
+
+def bench_workers(path: Path, args) -> dict:
+    from screener.bulk import screen_file
+
+    out = {"available_cores_before": available_cores()}
+    print(f"  CPU available to 2 busy processes: {out['available_cores_before']:.2f} cores", flush=True)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        for workers in (1, 2):
+            load = os.getloadavg()[0]
+            summary = screen_file(path, Path(tmp) / f"w{workers}.jsonl", workers=workers, progress=False)
+            out[workers] = {"notes": summary.notes, "cases": summary.cases, "seconds": summary.screen_seconds,
+                            "end_to_end_notes_per_s": summary.notes / summary.screen_seconds,
+                            "steady_notes_per_s": summary.steady_notes_per_s,
+                            "loadavg_before": load, "loadavg_after": os.getloadavg()[0]}
+            print(f"  --workers {workers}: {summary.notes} notes in {summary.screen_seconds:.1f}s, "
+                  f"steady {summary.steady_notes_per_s:.1f} notes/s (load average {load:.1f} -> "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+    out["available_cores_after"] = available_cores()
+    print(f"  CPU available to 2 busy processes: {out['available_cores_after']:.2f} cores", flush=True)
+    out["ratio_steady"] = out[2]["steady_notes_per_s"] / out[1]["steady_notes_per_s"]
+    out["ratio_end_to_end"] = out[2]["end_to_end_notes_per_s"] / out[1]["end_to_end_notes_per_s"]
+    return out
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _tree_rss_kb(root: int) -> int:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+                children[ppid].append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, ()))
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+    return total
+
+
+def measure(cmd: list[str]) -> dict:
+    """Run ``cmd``; its peak memory (KiB): the largest process (RUSAGE_CHILDREN) and the
+    largest sampled sum over the process tree. Run in a fresh process (see --_measure)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_tree = 0
+    while proc.poll() is None:
+        peak_tree = max(peak_tree, _tree_rss_kb(proc.pid))
+        time.sleep(0.5)
+    stdout, stderr = proc.communicate()
+    return {
+        "returncode": proc.returncode, "seconds": time.perf_counter() - start,
+        "max_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "peak_tree_rss_kb": peak_tree, "stdout_tail": stdout[-600:], "stderr_tail": stderr[-600:],
+    }
+
+
+def bench_memory(sizes: list[int], args) -> dict:
+    out = {}
+    for n in sizes:
+        path = extract_file(n, args.workdir)
+        with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+            cmd = [sys.executable, "-c", "import sys; from screener.cli import main; sys.exit(main())",
+                   "screen", str(path), "-o", str(Path(tmp) / "out.jsonl"), "--workers", str(args.memory_workers),
+                   "--no-progress"]
+            if args.memory_screen_fn:
+                cmd += ["--screen-fn", args.memory_screen_fn]
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+            result = json.loads(subprocess.run([sys.executable, __file__, "--_measure", json.dumps(cmd)],
+                                               capture_output=True, text=True, check=True, env=env).stdout)
+        out[n] = result
+        print(f"  {n} notes: max RSS {result['max_rss_kb'] / 1024:.0f} MiB (largest process), "
+              f"tree peak {result['peak_tree_rss_kb'] / 1024:.0f} MiB, {result['seconds']:.0f}s, rc {result['returncode']}",
+              flush=True)
+        if result["returncode"] != 0:
+            print(result["stderr_tail"], file=sys.stderr)
+    small, large = sizes[0], sizes[-1]
+    out["ratio_max_rss"] = out[large]["max_rss_kb"] / out[small]["max_rss_kb"]
+    out["ratio_tree"] = out[large]["peak_tree_rss_kb"] / max(1, out[small]["peak_tree_rss_kb"])
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(results: dict) -> str:
+    lines = []
+    if "tokens" in results:
+        lines.append("tokens/s (one process, same notes)")
+        lines.append(f"  {'corpus':<16}{'tokens':>9}{'blank':>12}{'medspaCy':>11}{'screener':>11}"
+                     f"{'scr/blank':>11}{'scr/medspaCy':>14}")
+        for r in results["tokens"]:
+            lines.append(f"  {r['corpus']:<16}{r['tokens']:>9}{r['blank_tps']:>12,.0f}{r['medspacy_tps']:>11,.0f}"
+                         f"{r['screener_tps']:>11,.0f}{r['screener_vs_blank']:>11.2f}x{r['screener_vs_medspacy']:>13.1f}x")
+        lines.append("  targets: screener >= 0.5x blank, >= 10x medspaCy")
+    if "workers" in results:
+        w = results["workers"]
+        lines.append(f"workers (bulk runner, {w[1]['notes']} notes): 1 -> {w[1]['steady_notes_per_s']:.1f} notes/s, "
+                     f"2 -> {w[2]['steady_notes_per_s']:.1f} notes/s: {w['ratio_steady']:.2f}x steady "
+                     f"({w['ratio_end_to_end']:.2f}x end to end, pipeline loads included); target >= 1.8x; "
+                     f"CPU available to two processes: {w['available_cores_before']:.2f} / {w['available_cores_after']:.2f} cores "
+                     "(before / after)")
+    if "memory" in results:
+        m = results["memory"]
+        sizes = [k for k in m if isinstance(k, int)]
+        lines.append(f"peak memory, {sizes[-1]} vs {sizes[0]} notes: largest process "
+                     f"{m[sizes[-1]]['max_rss_kb'] / 1024:.0f} vs {m[sizes[0]]['max_rss_kb'] / 1024:.0f} MiB "
+                     f"({m['ratio_max_rss']:.2f}x); process tree {m[sizes[-1]]['peak_tree_rss_kb'] / 1024:.0f} vs "
+                     f"{m[sizes[0]]['peak_tree_rss_kb'] / 1024:.0f} MiB ({m['ratio_tree']:.2f}x); target <= 1.5x")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Throughput benchmark: screener vs blank tokenizer vs medspaCy")
+    ap.add_argument("--quick", action="store_true", help="small samples (a minute or two)")
+    ap.add_argument("--only", default=",".join(STEPS), help=f"comma-separated steps: {', '.join(STEPS)}")
+    ap.add_argument("--mtsamples", type=Path, default=DEFAULT_MTSAMPLES, help="MTSamples CSV (column transcription)")
+    ap.add_argument("--extract-notes", type=int, default=20000, help="size of the generated extract (>= 20000)")
+    ap.add_argument("--sample-notes", type=int, default=None, help="notes per corpus timed in-process (default 1500; quick 300)")
+    ap.add_argument("--medspacy-tokens", type=int, default=None, help="medspaCy is timed on this many tokens (default 40000; quick 8000)")
+    ap.add_argument("--workers-notes", type=int, default=None, help="notes for the workers step (default 3000; quick 600)")
+    ap.add_argument("--memory-sizes", default=None, help="notes in the two memory runs (default 20000,200000; quick 2000,20000)")
+    ap.add_argument("--memory-workers", type=int, default=2)
+    ap.add_argument("--memory-screen-fn", default=None, help="module:function instead of screen_case for the memory runs")
+    ap.add_argument("--workdir", type=Path, default=REPO / "out" / "bench", help="generated extracts and temporary outputs")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    ap.add_argument("--_measure", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args._measure:
+        print(json.dumps(measure(json.loads(args._measure))))
+        return 0
+    quick = args.quick
+    args.sample_notes = args.sample_notes or (300 if quick else 1500)
+    args.medspacy_tokens = args.medspacy_tokens or (8000 if quick else 40000)
+    args.workers_notes = args.workers_notes or (600 if quick else 3000)
+    sizes = [int(s) for s in (args.memory_sizes or ("2000,20000" if quick else "20000,200000")).split(",")]
+    steps = [s.strip() for s in args.only.split(",") if s.strip()]
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    silence()
+
+    results: dict = {}
+    started = time.perf_counter()
+    print(f"benchmark: {', '.join(steps)}{' (quick)' if quick else ''}; cpu cores {os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)", flush=True)
+    extract = extract_file(max(args.extract_notes, 20000), args.workdir)
+    if "tokens" in steps:
+        print("tokens/s ...", flush=True)
+        corpora = {"mtsamples": mtsamples_notes(args.mtsamples, args.sample_notes),
+                   "generated": extract_notes(extract, args.sample_notes)}
+        results["tokens"] = bench_tokens(corpora, args)
+    if "workers" in steps:
+        print("workers ...", flush=True)
+        sample = args.workdir / f"extract-{args.workers_notes}-sample.jsonl"
+        if not sample.exists():
+            import make_extract
+
+            make_extract.write(sample, make_extract.generate(args.workers_notes, seed=11))
+        results["workers"] = bench_workers(sample, args)
+    if "memory" in steps:
+        print("memory ...", flush=True)
+        results["memory"] = bench_memory(sizes, args)
+    print()
+    print(report(results))
+    print(f"(total {time.perf_counter() - started:.0f}s; command: python benchmarks/throughput.py "
+          f"{' '.join(argv if argv is not None else sys.argv[1:])})")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

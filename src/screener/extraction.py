@@ -1,0 +1,204 @@
+"""Evidence extraction: notes -> findings (issue: evidence extraction).
+
+- ``extract(text, note_date)`` reads one note into findings
+- ``extract_case(notes)`` merges the findings of a patient's notes: per key, the most
+  recent dated note with a value wins and older evidence is kept as ``superseded``
+  (``rules/extraction/resolution.yaml`` says how mentions combine within a note and which
+  keys take the longest span across notes instead)
+- ``assertion(text, spans)`` gives ConText's verdict for arbitrary spans
+
+A mention counts for its value only when ConText and its rule allow it (a negated
+contraindication gives ``false``; a family-history or conditional one gives nothing).
+Every finding keeps the mentions behind it as ``Evidence`` with offsets, section, rule id
+and assertion flags.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+from .errors import NoteError
+from .model import Evidence, Finding, Findings, Note
+from .nlp.reader import Mention, default_reader
+from .vocabulary import vocabulary
+
+
+def _resolution(key: str) -> dict[str, Any]:
+    return default_reader().rules.resolution.get(key, {})
+
+
+def _evidence(m: Mention, note_id: str, note_date: date | None, value: Any) -> Evidence:
+    flags = m.flags
+    return Evidence(
+        key=m.key,
+        value=value,
+        note_id=note_id,
+        start=m.start,
+        end=m.end,
+        text=m.text,
+        section=m.section,
+        rule_id=m.rule_id,
+        negated=flags["negated"],
+        historical=flags["historical"],
+        hypothetical=flags["hypothetical"],
+        family=flags["family"],
+        uncertain=flags["uncertain"],
+        note_date=note_date,
+    )
+
+
+def _note_value(key: str, mentions: list[Mention]) -> Any:
+    """Combine one note's asserted values for ``key`` (resolution.yaml ``note:``)."""
+    values = [m.value for m in mentions if m.value is not None]
+    if not values:
+        return None
+    kind = vocabulary()[key].type
+    how = _resolution(key).get("note")
+    if kind == "bool":
+        if how == "false_wins":
+            return False if False in values else True
+        return True if True in values else False
+    if kind == "enum":
+        order = _resolution(key).get("order") or []
+        for candidate in order:
+            if candidate in values:
+                return candidate
+        return values[0]
+    how = how or "first"
+    if how == "max":
+        return max(values)
+    if how == "min":
+        return min(values)
+    if how == "last":
+        return values[-1]
+    return values[0]
+
+
+def _note_findings(mentions: list[Mention], note_id: str, note_date: date | None) -> Findings:
+    by_key: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_key[m.key].append(m)
+    findings: Findings = {}
+    for key, ms in by_key.items():
+        value = _note_value(key, ms)
+        if value is None:
+            continue
+        support = tuple(_evidence(m, note_id, note_date, m.value) for m in ms if m.value == value)
+        other = tuple(_evidence(m, note_id, note_date, m.value) for m in ms if m.value is not None and m.value != value)
+        findings[key] = Finding(key=key, value=value, evidence=support, superseded=other)
+    return findings
+
+
+def mentions(text: str, note_date: date | None = None) -> list[Mention]:
+    """Every mention in one note, including those that assert nothing (for review)."""
+    return default_reader().read(text, note_date)
+
+
+def extract(text: str, note_date: date | None = None, note_id: str = "note") -> Findings:
+    """Findings of one note. Raises ``NoteError`` for text that cannot be read."""
+    return _note_findings(mentions(text, note_date), note_id, note_date)
+
+
+def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
+    """Merge note-level findings into case-level findings.
+
+    Notes are ranked by ``note_date`` (undated notes first, in input order), so the most
+    recent dated statement wins; keys whose resolution says ``case: max|min`` take the
+    extreme over all notes ("longest documented span").
+    """
+    ranked = sorted(
+        enumerate(per_note), key=lambda item: (item[1][0].note_date is not None, item[1][0].note_date or date.min, item[0])
+    )
+    keys = {k for _, (_, f) in ranked for k in f}
+    merged: Findings = {}
+    for key in sorted(keys):
+        entries = [(note, f[key]) for _, (note, f) in ranked if key in f]
+        how = _resolution(key).get("case", "latest")
+        if how in ("max", "min"):
+            pick = (max if how == "max" else min)(entries, key=lambda e: e[1].value)
+            winners = [e for e in entries if e[1].value == pick[1].value]
+        else:
+            latest_date = entries[-1][0].note_date
+            winners = [e for e in entries if e[0].note_date == latest_date] if latest_date else [entries[-1]]
+            if len({w[1].value for w in winners}) > 1:  # same day, different values
+                value = _combine_same_day(key, [w[1].value for w in winners])
+                winners = [w for w in winners if w[1].value == value]
+        value = winners[-1][1].value
+        evidence = tuple(e for _, f in winners for e in f.evidence)
+        superseded = tuple(
+            e for note, f in entries for e in (f.evidence if (note, f) not in winners else ()) + f.superseded
+        )
+        merged[key] = Finding(key=key, value=value, evidence=evidence, superseded=superseded)
+    return merged
+
+
+def _combine_same_day(key: str, values: list[Any]) -> Any:
+    kind = vocabulary()[key].type
+    how = _resolution(key).get("note")
+    if kind == "bool":
+        return (False if False in values else True) if how == "false_wins" else (True if True in values else False)
+    if kind == "enum":
+        order = _resolution(key).get("order") or []
+        return next((v for v in order if v in values), values[-1])
+    return {"max": max, "min": min}.get(how or "", lambda vs: vs[-1])(values)
+
+
+@dataclass(frozen=True)
+class CaseReading:
+    """What reading a case's notes produced: merged findings, every mention as evidence
+    (also those that assert nothing, for the reviewer), and the notes that could not be read."""
+
+    findings: Findings
+    mentions: tuple[Evidence, ...]
+    note_errors: tuple[tuple[str, str], ...]  # (note_id, one-line coded reason)
+
+
+def read_case(notes: Iterable[Note]) -> CaseReading:
+    """Read every note of a case; a note that cannot be read is reported, not raised."""
+    notes = list(notes)
+    per_note: list[tuple[Note, Findings]] = []
+    all_mentions: list[Evidence] = []
+    errors: list[tuple[str, str]] = []
+    for note in notes:
+        try:
+            ms = mentions(note.text, note.note_date)
+        except NoteError as exc:
+            errors.append((note.note_id, str(exc)))
+            continue
+        per_note.append((note, _note_findings(ms, note.note_id, note.note_date)))
+        all_mentions.extend(_evidence(m, note.note_id, note.note_date, m.value) for m in ms)
+    merged = merge_findings(per_note)
+    return CaseReading(_with_input_request_type(merged, notes), tuple(all_mentions), tuple(errors))
+
+
+def extract_case(notes: Iterable[Note]) -> Findings:
+    """Findings of a case: every note read, then merged (see ``merge_findings``).
+
+    ``request_type`` given on the notes (the input column) overrides what the notes say.
+    Raises ``NoteError`` for a note that cannot be read (``read_case`` reports instead).
+    """
+    notes = list(notes)
+    per_note = [(note, extract(note.text, note.note_date, note.note_id)) for note in notes]
+    return _with_input_request_type(merge_findings(per_note), notes)
+
+
+def _with_input_request_type(merged: Findings, notes: Sequence[Note]) -> Findings:
+    given = next((n.request_type for n in notes if n.request_type), None)
+    if given:
+        previous = merged.get("request_type")
+        merged["request_type"] = Finding(
+            key="request_type",
+            value=given,
+            evidence=(),
+            superseded=(previous.evidence + previous.superseded) if previous else (),
+            source="input",
+        )
+    return merged
+
+
+def assertion(text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+    """ConText's verdict (negated / historical / hypothetical / family / uncertain) for each
+    ``(start, end)`` character span of ``text``."""
+    return default_reader().assertion(text, spans)

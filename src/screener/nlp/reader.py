@@ -1,0 +1,344 @@
+"""Reads one note into ``Mention`` records: sections, sentences, targets, ConText, values.
+
+Only the sentences that hold a target candidate are turned into a spaCy ``Doc`` (joined
+into one small "digest" Doc per note), so spaCy's cost follows the amount of relevant text,
+not the length of the note. ConText (medspaCy's ``medspacy_context`` component, with the
+modifiers of rules/extraction/context.yaml) runs on that Doc with the targets as a span
+group; a modifier only counts for a target in the same sentence.
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Sequence
+
+from .rules import KEEP, ExtractionRules, TargetRule, default_rules
+from .sections import SectionDetector, SectionIndex
+from .sentences import split_sentences
+from .text import sanitise
+from .values import PARSERS
+
+log = logging.getLogger(__name__)
+
+# ConText categories -> the assertion flags a mention carries
+_FLAG_OF_CATEGORY = {
+    "NEGATED_EXISTENCE": "negated",
+    "POSSIBLE_EXISTENCE": "uncertain",
+    "HISTORICAL": "historical",
+    "RESOLVED": "resolved",
+    "HYPOTHETICAL": "hypothetical",
+    "FUTURE": "future",
+    "FAMILY": "family",
+}
+# precedence when several flags apply: the first that has an opinion decides the value
+_STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
+_SPAN_GROUP = "screener_targets"
+_DIGEST_SENTENCES = 48
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One target match in one note, with ConText's verdict and the value it asserts.
+
+    ``value`` is what the mention says about the finding after assertion (``None`` when the
+    mention must not count: family history, a conditional, an uncertain mention...);
+    ``raw_value`` is what an affirmed mention would have said.
+    """
+
+    key: str
+    value: Any
+    raw_value: Any
+    rule_id: str
+    start: int
+    end: int
+    text: str
+    section: str | None
+    sentence_start: int
+    sentence_end: int
+    negated: bool = False
+    historical: bool = False
+    resolved: bool = False
+    hypothetical: bool = False
+    future: bool = False
+    family: bool = False
+    uncertain: bool = False
+
+    @property
+    def flags(self) -> dict[str, bool]:
+        return {
+            "negated": self.negated,
+            "historical": self.historical or self.resolved,
+            "hypothetical": self.hypothetical or self.future,
+            "family": self.family,
+            "uncertain": self.uncertain,
+        }
+
+
+def silence_third_party_loggers() -> None:
+    """PyRuSH logs every sentence (note text) through loguru at DEBUG: switch it off."""
+    try:
+        from loguru import logger
+
+        logger.disable("PyRuSH")
+        logger.disable("medspacy")
+    except ImportError:  # pragma: no cover - loguru comes with medspacy
+        pass
+
+
+class _Candidate:
+    __slots__ = ("rule", "start", "end", "sentence", "value")
+
+    def __init__(self, rule: TargetRule, start: int, end: int, sentence: int, value: Any):
+        self.rule, self.start, self.end, self.sentence, self.value = rule, start, end, sentence, value
+
+
+class NoteReader:
+    """The extraction pipeline for single notes; build once, reuse for every note."""
+
+    def __init__(self, rules: ExtractionRules | None = None):
+        silence_third_party_loggers()
+        warnings.filterwarnings("ignore", message=r"\[W036\]")  # empty medspaCy sub-matchers
+        import spacy
+        from medspacy.context import ConText, ConTextRule  # registers "medspacy_context"
+
+        self.rules = rules or default_rules()
+        self.sections = SectionDetector(self.rules.sections)
+        stems = sorted(self.rules.triggers, key=len, reverse=True)
+        self._trigger = re.compile(
+            "|".join(("(?<![a-z])" if s[0].isalpha() else "") + re.escape(s) for s in stems), re.IGNORECASE
+        )
+        # a matched stem also stands for every shorter stem it starts with
+        self._keys_of_stem = {
+            s: frozenset().union(*(self.rules.triggers[p] for p in stems if s.startswith(p))) for s in stems
+        }
+        self._rules_by_key: dict[str, list[TargetRule]] = {}
+        for rule in self.rules.targets:
+            self._rules_by_key.setdefault(rule.key, []).append(rule)
+
+        self.nlp = spacy.blank("en")
+        self.context: ConText = self.nlp.add_pipe(
+            "medspacy_context",
+            config={"rules": None, "input_span_type": "group", "span_group_name": _SPAN_GROUP, "span_attrs": None},
+        )
+        self.context.add(
+            [
+                ConTextRule(
+                    literal=r.literal,
+                    category=r.category,
+                    direction=r.direction,
+                    pattern=r.regex,
+                    max_scope=r.max_scope,
+                )
+                for r in self.rules.context
+            ]
+        )
+
+    # ------------------------------------------------------------------ public
+    def read(self, text: str, note_date: date | None = None) -> list[Mention]:
+        """Every mention of every finding key in ``text``."""
+        text = sanitise(text)
+        sentences = split_sentences(text)
+        if not sentences:
+            return []
+        starts = [s for s, _ in sentences]
+        section_index = self.sections.index(text)
+        candidates = self._match(text, sentences, starts, section_index, note_date)
+        if not candidates:
+            return []
+        flags = self._assert(text, sentences, [(c.start, c.end, c.sentence) for c in candidates])
+        return [self._mention(text, c, f, sentences, section_index) for c, f in zip(candidates, flags)]
+
+    def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
+        """ConText's verdict for arbitrary character spans of ``text``."""
+        text = sanitise(text)
+        sentences = split_sentences(text) or [(0, len(text))]
+        starts = [s for s, _ in sentences]
+        located = []
+        for start, end in spans:
+            if not (0 <= start < end <= len(text)):
+                raise ValueError(f"span ({start}, {end}) is outside the text (length {len(text)})")
+            i = max(bisect.bisect_right(starts, start) - 1, 0)
+            located.append((start, end, i))
+        section_index = self.sections.index(text)
+        out = []
+        for (start, end, i), flags in zip(located, self._assert(text, sentences, located)):
+            family = flags["family"] or section_index.section_at(start) == "family_history"
+            out.append(
+                {
+                    "start": start,
+                    "end": end,
+                    "negated": flags["negated"],
+                    "historical": flags["historical"] or flags["resolved"],
+                    "hypothetical": flags["hypothetical"] or flags["future"],
+                    "family": family,
+                    "uncertain": flags["uncertain"],
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------------ steps
+    def _match(self, text, sentences, starts, section_index: SectionIndex, note_date) -> list[_Candidate]:
+        keys_by_sentence: dict[int, set[str]] = {}
+        for m in self._trigger.finditer(text):
+            keys = self._keys_of_stem.get(m.group(0).lower())
+            if not keys:
+                continue
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i < 0 or m.start() >= sentences[i][1]:
+                continue
+            keys_by_sentence.setdefault(i, set()).update(keys)
+        cache: dict[tuple, bool] = {}
+        found: list[_Candidate] = []
+        seen: set[tuple] = set()
+        for i in sorted(keys_by_sentence):
+            s_start, s_end = sentences[i]
+            for key in sorted(keys_by_sentence[i]):
+                for rule in self._rules_by_key.get(key, ()):
+                    for m in rule.regex.finditer(text, s_start, s_end):
+                        start, end = m.span(rule.group) if rule.group is not None else m.span()
+                        if start < 0 or start == end or (rule.id, start, end) in seen:
+                            continue
+                        if not self._conditions_hold(rule, text, i, sentences, section_index, start, end, cache):
+                            continue
+                        value = rule.value
+                        if rule.parser:
+                            value = PARSERS[rule.parser](m.group(0), note_date)
+                            if value is None:
+                                continue
+                        seen.add((rule.id, start, end))
+                        found.append(_Candidate(rule, start, end, i, value))
+        return found
+
+    def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache) -> bool:
+        section = section_index.section_at(start)
+        if rule.sections is not None and section not in rule.sections:
+            return False
+        if rule.not_sections is not None and section in rule.not_sections:
+            return False
+        s_start, s_end = sentences[i]
+        if rule.not_before and rule.not_before.search(text[max(s_start, start - 40):start]):
+            return False
+        if rule.not_after and rule.not_after.search(text[end:min(s_end, end + 40)]):
+            return False
+        if not (rule.near or rule.not_near):
+            return True
+        if rule.near:
+            window = self._window(rule.window, text, i, sentences, section_index, start)
+            if not all(self._concept_in(name, window, text, cache) for name in rule.near):
+                return False
+        if rule.not_near:
+            window = self._window(rule.not_near_window, text, i, sentences, section_index, start)
+            if any(self._concept_in(name, window, text, cache) for name in rule.not_near):
+                return False
+        return True
+
+    def _window(self, kind, text, i, sentences, section_index, offset) -> tuple[int, int]:
+        if kind == "sentence":
+            return sentences[i]
+        if kind == "neighbors":
+            return sentences[max(i - 1, 0)][0], sentences[min(i + 1, len(sentences) - 1)][1]
+        if kind == "section":
+            j = bisect.bisect_right(section_index.starts, offset) - 1
+            lo = section_index.starts[j] if j >= 0 else 0
+            hi = section_index.starts[j + 1] if j + 1 < len(section_index.starts) else len(text)
+            return lo, hi
+        return 0, len(text)
+
+    def _concept_in(self, name, window, text, cache) -> bool:
+        key = (name, window)
+        if key not in cache:
+            cache[key] = self.rules.concepts[name].search(text, window[0], window[1]) is not None
+        return cache[key]
+
+    def _assert(self, text, sentences, located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
+        """Run ConText on digest Docs of the sentences that hold the spans, at most
+        ``_DIGEST_SENTENCES`` sentences per Doc (ConText's scope resolution is quadratic in
+        the number of modifiers of a Doc, so long notes are cut into bounded pieces)."""
+        used = sorted({i for _, _, i in located})
+        flags: list[dict[str, bool] | None] = [None] * len(located)
+        for lo in range(0, len(used), _DIGEST_SENTENCES):
+            chunk = set(used[lo:lo + _DIGEST_SENTENCES])
+            members = [n for n, (_, _, i) in enumerate(located) if i in chunk]
+            for n, f in zip(members, self._assert_digest(text, sentences, [located[n] for n in members])):
+                flags[n] = f
+        return flags  # type: ignore[return-value]
+
+    def _assert_digest(self, text, sentences, located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
+        """ConText on one digest Doc: the given sentences joined by blank lines."""
+        used = sorted({i for _, _, i in located})
+        pieces, base_of = [], {}
+        cursor = 0
+        for i in used:
+            s, e = sentences[i]
+            base_of[i] = cursor - s
+            pieces.append(_flatten_whitespace(text[s:e]))
+            cursor += (e - s) + 2
+        digest = "\n\n".join(pieces)
+        doc = self.nlp.make_doc(digest)
+        sent_starts = {s + base_of[i] for i in used for s in (sentences[i][0],)}
+        for token in doc:
+            token.is_sent_start = token.idx in sent_starts or token.i == 0
+        spans, index_of_span = [], []
+        for n, (start, end, i) in enumerate(located):
+            span = doc.char_span(start + base_of[i], end + base_of[i], label="TARGET", alignment_mode="expand")
+            if span is not None and len(span):
+                spans.append(span)
+                index_of_span.append(n)
+        doc.spans[_SPAN_GROUP] = spans
+        self.context(doc)
+        flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
+        for span, n in zip(doc.spans[_SPAN_GROUP], index_of_span):
+            sent_start = span.sent.start
+            for modifier in span._.modifiers:
+                mod_start = modifier.modifier_span[0] if hasattr(modifier, "modifier_span") else modifier.start
+                if doc[mod_start].sent.start != sent_start:
+                    continue  # a windowed modifier must not reach into another sentence
+                flag = _FLAG_OF_CATEGORY.get(modifier.category.upper())
+                if flag:
+                    flags[n][flag] = True
+        return flags
+
+    def _mention(self, text, c: _Candidate, flags, sentences, section_index) -> Mention:
+        section = section_index.section_at(c.start)
+        if section == "family_history":
+            flags = {**flags, "family": True}
+        value = c.value
+        for state in _STATE_ORDER:
+            if flags[state]:
+                override = c.rule.states[state]
+                value = c.value if override == KEEP else override
+                break
+        s_start, s_end = sentences[c.sentence]
+        return Mention(
+            key=c.rule.key,
+            value=value,
+            raw_value=c.value,
+            rule_id=c.rule.id,
+            start=c.start,
+            end=c.end,
+            text=text[c.start:c.end],
+            section=section,
+            sentence_start=s_start,
+            sentence_end=s_end,
+            **flags,
+        )
+
+
+_LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
+
+
+def _flatten_whitespace(sentence: str) -> str:
+    """A wrapped sentence as one line (same length): multi-word cues such as "treated and
+    resolved" must match across an OCR or dictation line break."""
+    return sentence.translate(_LINE_BREAKS)
+
+
+@lru_cache(maxsize=1)
+def default_reader() -> NoteReader:
+    """The process-wide reader (built once; cheap to reuse, expensive to build)."""
+    return NoteReader()

@@ -1,0 +1,342 @@
+"""Loading and validating the extraction vocabulary in ``rules/extraction/``.
+
+- ``context.yaml``: ConText modifiers -> medspaCy ``ConTextRule`` objects
+- ``sections.yaml``: section titles -> ``SectionDetector``
+- ``targets/*.yaml``: target rules per finding key, validated with pydantic
+  (``extra="forbid"``); an error names the file, the rule id, the bad value and what is
+  allowed (``RulesError`` E110-E119).
+
+A target file maps finding keys to a block (plus optional ``macros:`` -- regex fragments
+used in patterns as ``{{NAME}}`` -- and ``concepts:`` -- named regexes used by ``near`` /
+``not_near`` within a ``window`` of sentence, neighbors, section or note)::
+
+    dementia:
+      trigger: [dementia, alzheim, neurocognitive]   # word stems that make a sentence a candidate
+      rules:
+        - id: dementia.dx
+          pattern: '\\b(?:dementia|alzheimer\\W?s)\\b'   # Python regex, case-insensitive by default
+          value: true                                   # the value an affirmed mention gives
+          negated: false                                # value when negated (default: not value)
+          examples: ["diagnosed with dementia"]         # must produce a mention (tested)
+
+State overrides (``negated``, ``hypothetical``, ``future``, ``resolved``, ``historical``,
+``uncertain``, ``family``) take a value, ``null`` (ignore the mention) or ``keep`` (same as
+the affirmed value). Defaults: family/hypothetical/future/uncertain -> ignore; negated ->
+``not value`` for booleans else ignore; resolved -> ``false`` for a ``true`` boolean else
+ignore; historical -> keep.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import RulesError
+from ..paths import rules_dir
+from ..vocabulary import vocabulary
+from .values import PARSERS
+
+UNSET = "default"
+STATES = ("negated", "hypothetical", "future", "resolved", "historical", "uncertain", "family")
+CONTEXT_CATEGORIES = (
+    "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "RESOLVED", "HYPOTHETICAL",
+    "FUTURE", "FAMILY", "PSEUDO", "TERMINATE",
+)
+WINDOWS = ("sentence", "neighbors", "section", "note")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetRuleSpec(_Strict):
+    id: str = Field(min_length=1)
+    pattern: str = Field(min_length=1)
+    case_sensitive: bool = False
+    group: int | str | None = None
+    value: Any = True
+    parser: str | None = None
+    negated: Any = UNSET
+    hypothetical: Any = UNSET
+    future: Any = UNSET
+    resolved: Any = UNSET
+    historical: Any = UNSET
+    uncertain: Any = UNSET
+    family: Any = UNSET
+    near: list[str] = []
+    not_near: list[str] = []
+    window: Literal["sentence", "neighbors", "section", "note"] = "sentence"
+    not_near_window: Literal["sentence", "neighbors", "section", "note"] | None = None
+    not_before: str | None = None
+    not_after: str | None = None
+    sections: list[str] | None = None
+    not_sections: list[str] | None = None
+    examples: list[str] = []
+    counter_examples: list[str] = []
+    note: str | None = None
+
+
+class KeyBlockSpec(_Strict):
+    trigger: list[str] = Field(min_length=1)
+    rules: list[TargetRuleSpec] = Field(min_length=1)
+
+    @field_validator("trigger")
+    @classmethod
+    def _stems(cls, stems: list[str]) -> list[str]:
+        for stem in stems:
+            if not re.fullmatch(r"[a-z0-9%/&' .+-]+", stem):
+                raise ValueError(f"trigger stem {stem!r} must be lower-case literal text")
+        return stems
+
+
+class ContextRuleSpec(_Strict):
+    literal: str = Field(min_length=1)
+    category: Literal[CONTEXT_CATEGORIES]  # type: ignore[valid-type]
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    regex: str | None = None
+    max_scope: int | None = Field(default=None, gt=0)
+
+
+@dataclass(frozen=True)
+class TargetRule:
+    """A compiled target rule (see module docstring)."""
+
+    id: str
+    key: str
+    regex: re.Pattern
+    group: int | str | None
+    value: Any
+    parser: str | None
+    states: dict[str, Any]
+    near: tuple[str, ...]
+    not_near: tuple[str, ...]
+    window: str
+    not_near_window: str
+    not_before: re.Pattern | None
+    not_after: re.Pattern | None
+    sections: frozenset[str] | None
+    not_sections: frozenset[str] | None
+    source: str
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractionRules:
+    targets: tuple[TargetRule, ...]
+    triggers: dict[str, frozenset[str]]  # stem -> keys
+    concepts: dict[str, re.Pattern]
+    context: tuple[ContextRuleSpec, ...]
+    sections: dict[str, list[str]]
+    resolution: dict[str, dict[str, str]]
+
+    def rules_for(self, key: str) -> tuple[TargetRule, ...]:
+        return tuple(r for r in self.targets if r.key == key)
+
+
+def _err(source: str, node: str, message: str) -> RulesError:
+    return RulesError(f"{source}: {node}: {message}")
+
+
+def _compile(pattern: str, source: str, node: str, flags: int = 0) -> re.Pattern:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise _err(source, node, f"invalid regular expression ({exc})") from None
+
+
+KEEP = "keep"
+
+
+def _state_value(raw: Any, state: str, value: Any, key_type: str) -> Any:
+    """The value a mention in ``state`` asserts: a value, None (ignore it) or KEEP."""
+    if raw != UNSET:
+        return raw
+    if state == "negated":
+        return (not value) if isinstance(value, bool) else None
+    if state == "resolved":
+        return False if value is True else None
+    if state == "historical":
+        return KEEP
+    return None
+
+
+def _check_value(value: Any, key: str, source: str, node: str, field: str) -> None:
+    spec = vocabulary()[key]
+    if value is None:
+        return
+    if spec.type == "bool" and not isinstance(value, bool):
+        raise _err(source, node, f"{field} {value!r} is not allowed for bool key {key}; use true, false, null or keep")
+    if spec.type == "enum" and value not in spec.values:
+        raise _err(source, node, f"{field} {value!r} is not allowed for {key}; allowed: {list(spec.values)}")
+    if spec.type == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise _err(source, node, f"{field} {value!r} is not allowed for number key {key}; use a parser")
+
+
+_MACRO = re.compile(r"\{\{([A-Z_]+)\}\}")
+
+
+def _expand(pattern: str, macros: dict[str, str], source: str, node: str) -> str:
+    def sub(m: re.Match) -> str:
+        if m.group(1) not in macros:
+            raise _err(source, node, f"unknown macro {{{{{m.group(1)}}}}}; allowed: {sorted(macros)}")
+        return f"(?:{macros[m.group(1)]})"
+
+    return _MACRO.sub(sub, pattern)
+
+
+def _build_target(
+    spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str]
+) -> TargetRule:
+    node = f"{key}.rules[{spec.id}]"
+    key_type = vocabulary()[key].type
+    if key_type == "number":
+        if spec.parser is None:
+            raise _err(source, node, f"number key {key} needs a parser; allowed: {sorted(PARSERS)}")
+        value = None
+    else:
+        value = spec.value
+        _check_value(value, key, source, node, "value")
+    if spec.parser is not None and spec.parser not in PARSERS:
+        raise _err(source, node, f"unknown parser {spec.parser!r}; allowed: {sorted(PARSERS)}")
+    for name in (*spec.near, *spec.not_near):
+        if name not in concepts:
+            raise _err(source, node, f"unknown concept {name!r}; allowed: {sorted(concepts)}")
+    for name in (*(spec.sections or ()), *(spec.not_sections or ())):
+        if name not in section_names:
+            raise _err(source, node, f"unknown section {name!r}; allowed: {sorted(section_names)}")
+    states = {}
+    for state in STATES:
+        raw = getattr(spec, state)
+        states[state] = _state_value(raw, state, value, key_type)
+        if key_type != "number" and raw not in (UNSET, "keep"):
+            _check_value(raw, key, source, node, state)
+    flags = 0 if spec.case_sensitive else re.IGNORECASE
+    regex = _compile(_expand(spec.pattern, macros, source, node), source, node, flags)
+    if isinstance(spec.group, str) and spec.group not in regex.groupindex:
+        raise _err(source, node, f"group {spec.group!r} is not a named group of the pattern")
+    if isinstance(spec.group, int) and spec.group > regex.groups:
+        raise _err(source, node, f"group {spec.group} exceeds the pattern's {regex.groups} groups")
+    return TargetRule(
+        id=spec.id,
+        key=key,
+        regex=regex,
+        group=spec.group,
+        value=value,
+        parser=spec.parser,
+        states=states,
+        near=tuple(spec.near),
+        not_near=tuple(spec.not_near),
+        window=spec.window,
+        not_near_window=spec.not_near_window or spec.window,
+        not_before=_compile(spec.not_before, source, node, re.IGNORECASE) if spec.not_before else None,
+        not_after=_compile(spec.not_after, source, node, re.IGNORECASE) if spec.not_after else None,
+        sections=frozenset(spec.sections) if spec.sections is not None else None,
+        not_sections=frozenset(spec.not_sections) if spec.not_sections is not None else None,
+        source=source,
+        examples=tuple(spec.examples),
+        counter_examples=tuple(spec.counter_examples),
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{path.name}: cannot read ({type(exc).__name__}: {exc})") from None
+
+
+def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
+    """Read and validate every extraction rule file under ``root`` (default: the package's)."""
+    root = Path(root) if root is not None else rules_dir() / "extraction"
+    sections_raw = _read_yaml(root / "sections.yaml") or {}
+    sections = sections_raw.get("sections") if isinstance(sections_raw, dict) else None
+    if not isinstance(sections, dict):
+        raise RulesError("sections.yaml: top-level 'sections' mapping is required")
+    section_names = set(sections) | {"family_history"}
+
+    context_raw = _read_yaml(root / "context.yaml") or {}
+    context_rules = []
+    for i, raw in enumerate(context_raw.get("rules") or []):
+        try:
+            rule = ContextRuleSpec(**raw)
+        except (ValidationError, TypeError) as exc:
+            raise RulesError(f"context.yaml: rules[{i}]: {_first_error(exc)}") from None
+        if rule.regex:
+            _compile(rule.regex, "context.yaml", f"rules[{i}] {rule.literal!r}")
+        context_rules.append(rule)
+
+    resolution_raw = _read_yaml(root / "resolution.yaml") or {}
+    resolution = resolution_raw.get("keys") or {}
+    for key in resolution:
+        if key not in vocabulary():
+            raise RulesError(f"resolution.yaml: keys.{key}: unknown finding key")
+
+    concepts: dict[str, re.Pattern] = {}
+    macros: dict[str, str] = {}
+    targets: list[TargetRule] = []
+    triggers: dict[str, set[str]] = {}
+    seen_ids: dict[str, str] = {}
+    target_files = sorted((root / "targets").glob("*.yaml"))
+    if not target_files:
+        raise RulesError(f"{root / 'targets'}: no target rule files")
+    blocks: list[tuple[str, str, dict]] = []
+    for path in target_files:
+        data = _read_yaml(path) or {}
+        if not isinstance(data, dict):
+            raise RulesError(f"{path.name}: top level must be a mapping of finding key -> block")
+        for name, pattern in (data.pop("macros", None) or {}).items():
+            if name in macros:
+                raise _err(path.name, f"macros.{name}", "defined twice")
+            macros[name] = pattern
+            _compile(pattern, path.name, f"macros.{name}")
+        for name, pattern in (data.pop("concepts", None) or {}).items():
+            if name in concepts:
+                raise _err(path.name, f"concepts.{name}", "defined twice")
+            concepts[name] = pattern
+        for key, block in data.items():
+            blocks.append((path.name, key, block))
+    concepts = {
+        name: _compile(_expand(p, macros, "concepts", name), "concepts", name, re.IGNORECASE)
+        for name, p in concepts.items()
+    }
+    for source, key, block in blocks:
+        if key not in vocabulary():
+            raise _err(source, key, f"unknown finding key; allowed: keys of findings.yaml")
+        try:
+            spec = KeyBlockSpec(**(block or {}))
+        except (ValidationError, TypeError) as exc:
+            raise _err(source, key, _first_error(exc)) from None
+        for stem in spec.trigger:
+            triggers.setdefault(stem, set()).add(key)
+        for rule_spec in spec.rules:
+            if rule_spec.id in seen_ids:
+                raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
+            seen_ids[rule_spec.id] = source
+            targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros))
+    return ExtractionRules(
+        targets=tuple(targets),
+        triggers={stem: frozenset(keys) for stem, keys in triggers.items()},
+        concepts=concepts,
+        context=tuple(context_rules),
+        sections=sections,
+        resolution=resolution,
+    )
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        return f"{where}: {err.get('msg')} (got {err.get('input')!r})"
+    return str(exc)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> ExtractionRules:
+    return load_extraction_rules()

@@ -1,0 +1,303 @@
+"""Value parsers: turn the text a target rule matched into a number.
+
+Each parser takes the matched text and the note date and returns a float or ``None``.
+They are registered by name in ``PARSERS``; target rules name their parser
+(rules/extraction/targets/*.yaml, ``parser:``). Pure functions, no spaCy.
+
+Conventions (findings.yaml): a range gives its lower bound ("60-70%" -> 60,
+"6-12 months" -> 6); "less than 3 months" gives 2.9; "more than 6 months" gives 6.1;
+pre/post scores give the percentage reduction ("8/10 -> 3/10" = 62.5); a VAS on
+0-100 is divided by 10 when a 0-10 score is wanted.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Callable
+
+WORD_NUMBERS = {
+    "zero": 0, "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "couple": 2, "a couple of": 2, "three": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "twenty-four": 24, "twenty four": 24,
+    "thirty": 30, "thirty-six": 36, "forty": 40, "fifty": 50, "sixty": 60, "several": 3, "few": 2,
+    "a few": 2, "half a": 0.5, "half": 0.5,
+}
+_WORD_ALT = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
+NUM = rf"(?:\d+(?:\.\d+)?|{_WORD_ALT})"
+UNIT_MONTHS = {"y": 12.0, "m": 1.0, "w": 12.0 / 52.0, "d": 12.0 / 365.0}
+
+# "1.5 years", "a year and a half", "18 mos", "x 8 wks", "6-12 months", "one and a half years"
+_DURATION = re.compile(
+    rf"(?P<q>less than|fewer than|under|<|greater than|more than|over|>|at least|>=|≥|about|approximately|approx\.?|~|nearly|almost)?\s*"
+    rf"(?P<n1>{NUM})(?P<and_half>\s+and\s+(?:a\s+)?half)?"
+    rf"(?:\s*(?:-|–|to)\s*(?P<n2>{NUM}))?\+?\s*"
+    rf"(?P<unit>years?|yrs?|y(?=\b)|months?|mos?\.?|mo(?=\b)|m(?=\b)|weeks?|wks?|wk|w(?=\b)|days?|d(?=\b))"
+    rf"(?P<half_after>\s+and\s+a\s+half)?",
+    re.IGNORECASE,
+)
+_WEEKS_TO_MONTHS = re.compile(r"\b(?:days|weeks)\s+to\s+months\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DATE_MY = re.compile(
+    r"(?P<m>\d{1,2})\s*/\s*(?P<y>(?:19|20)\d{2})\b|(?P<y2>(?:19|20)\d{2})-(?P<m2>\d{1,2})\b|"
+    r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y3>(?:19|20)\d{2})\b|"
+    r"(?<![/\d])(?P<y4>(?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+_MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MONTHS["sept"] = 9
+_FULL_DATE = re.compile(
+    r"(?P<m>\d{1,2})[/-](?P<d>\d{1,2})[/-](?P<y>(?:19|20)?\d{2})\b|(?P<y2>(?:19|20)\d{2})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})|"
+    r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d3>\d{1,2}),?\s+(?P<y3>(?:19|20)\d{2})",
+    re.IGNORECASE,
+)
+
+
+def word_number(token: str) -> float | None:
+    token = token.strip().lower()
+    if not token:
+        return None
+    if token in WORD_NUMBERS:
+        return float(WORD_NUMBERS[token])
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
+    """Every duration in ``text`` as (lower bound in months, qualifier, upper bound)."""
+    out = []
+    for m in _DURATION.finditer(text):
+        n1 = word_number(m.group("n1"))
+        if n1 is None:
+            continue
+        if m.group("n1").lower() in ("a", "an", "half", "half a") and m.group("unit").lower() in ("m", "y", "w", "d"):
+            continue  # "a m" is not a duration
+        if m.group("and_half") or m.group("half_after"):
+            n1 += 0.5
+        factor = UNIT_MONTHS[m.group("unit")[0].lower()]
+        n2 = word_number(m.group("n2")) if m.group("n2") else None
+        out.append((n1 * factor, (m.group("q") or "").lower() or None, n2 * factor if n2 is not None else None))
+    return out
+
+
+def _longest_months(text: str, note_date: date | None) -> float | None:
+    values = [lo for lo, _q, _hi in _durations(text)]
+    since = months_since(text, note_date)
+    if since is not None:
+        values.append(since)
+    return max(values) if values else None
+
+
+def duration_months(text: str, note_date: date | None = None) -> float | None:
+    """The longest duration in the text, in months (lower bound of a range), or the months
+    since a date ("since 01/2025", "since March 2025") when the note date is known."""
+    months = _longest_months(text, note_date)
+    return None if months is None else round(months, 1)
+
+
+def duration_weeks(text: str, note_date: date | None = None) -> float | None:
+    """Like ``duration_months``, in weeks ("x 8 wks" = 8, "three months" = 13)."""
+    months = _longest_months(text, note_date)
+    return None if months is None else round(months * 52.0 / 12.0, 1)
+
+
+def months_since(text: str, note_date: date | None) -> float | None:
+    """Months between a month/year mentioned after "since" and the note date."""
+    if note_date is None:
+        return None
+    idx = text.lower().find("since")
+    if idx < 0:
+        return None
+    m = _DATE_MY.search(text, idx)
+    if not m:
+        return None
+    if m.group("m"):
+        month, year = int(m.group("m")), int(m.group("y"))
+    elif m.group("y2"):
+        month, year = int(m.group("m2")), int(m.group("y2"))
+    elif m.group("mon"):
+        month, year = _MONTHS[m.group("mon").lower()[:4] if m.group("mon").lower().startswith("sept") else m.group("mon").lower()[:3]], int(m.group("y3"))
+    else:
+        month, year = 6, int(m.group("y4"))  # a bare year: mid-year
+    if not 1 <= month <= 12:
+        return None
+    months = (note_date.year - year) * 12 + (note_date.month - month)
+    return float(months) if 0 <= months <= 600 else None
+
+
+def life_expectancy_months(text: str, note_date: date | None = None) -> float | None:
+    """Documented life expectancy in months: lower bound of a range; "less than 3 months"
+    -> 2.9; "more than 6 months" -> 6.1; "weeks to months" -> 1.0."""
+    if _WEEKS_TO_MONTHS.search(text):
+        return 1.0
+    found = _durations(text)
+    if not found:
+        return None
+    lo, qualifier, _hi = found[0]
+    if qualifier in ("less than", "fewer than", "under", "<"):
+        return round(max(lo - 0.1, 0.0), 1)
+    if qualifier in ("greater than", "more than", "over", ">"):
+        return round(lo + 0.1, 1)
+    return round(lo, 1)
+
+
+def _first_numbers(text: str, count: int) -> list[float]:
+    return [float(x) for x in _NUMBER.findall(text)[:count]]
+
+
+def percent(text: str, note_date: date | None = None) -> float | None:
+    """The first percentage (lower bound of "60-70%")."""
+    m = re.search(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)|(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*\d{1,3}(?:\.\d+)?\s*(?:%|percent)", text, re.IGNORECASE)
+    if not m:
+        return None
+    value = float(m.group(1) or m.group(2))
+    return value if 0 <= value <= 100 else None
+
+
+_SCORE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:/\s*(10|100)\b|out of\s*(10|100)\b|(mm)\b)?", re.IGNORECASE)
+
+
+def _scores(text: str) -> list[float]:
+    """Scores on a 0-10 scale, VAS 0-100 divided by 10."""
+    out = []
+    for m in _SCORE.finditer(text):
+        value = float(m.group(1))
+        scale = m.group(2) or m.group(3)
+        if scale == "100" or m.group(4) or (scale is None and 10 < value <= 100):
+            value /= 10.0
+        if 0 <= value <= 10:
+            out.append(value)
+    return out
+
+
+def pain_score(text: str, note_date: date | None = None) -> float | None:
+    """A 0-10 pain score ("7/10", "NRS 7", "VAS 70/100" -> 7); a range gives its lower bound."""
+    # drop the rule's leading words so numbers like "NRS-11" are not read as scores
+    text = re.sub(r"\bNRS-11\b", "NRS", text)
+    scores = _scores(text)
+    if not scores:
+        return None
+    m = re.search(r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*/\s*10", text)
+    if m:
+        return float(min(int(m.group(1)), int(m.group(2))))
+    return scores[0]
+
+
+def pre_post_reduction(text: str, note_date: date | None = None) -> float | None:
+    """Percentage reduction from a pre/post pair: "8/10 -> 3/10" = 62.5, "VAS 70 to 30" = 57.1."""
+    scores = _scores(re.sub(r"\bNRS-11\b", "NRS", text))
+    if len(scores) < 2 or scores[0] <= 0:
+        return None
+    pre, post = scores[0], scores[1]
+    if post > pre:
+        return 0.0
+    return round((pre - post) / pre * 100.0, 1)
+
+
+def from_to_reduction(text: str, note_date: date | None = None) -> float | None:
+    """Percentage reduction between the first two numbers ("MME 120 -> 50" = 58.3), or an
+    explicit percentage ("weaned by 50%")."""
+    explicit = percent(text)
+    if explicit is not None and "%" in text or "percent" in text.lower():
+        return explicit
+    numbers = [n for n in _first_numbers(text, 2)]
+    if len(numbers) < 2 or numbers[0] <= 0 or numbers[1] > numbers[0]:
+        return None
+    return round((numbers[0] - numbers[1]) / numbers[0] * 100.0, 1)
+
+
+_ASHWORTH = re.compile(r"(\d)(\+)?")
+
+
+def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
+    """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2."""
+    m = re.search(r"by\s+(\d(?:\.\d)?|one|two|three|four)\s+(?:points?|grades?)", text, re.IGNORECASE)
+    if m:
+        return word_number(m.group(1))
+    body = re.sub(r"(?i)\b(?:modified\s+)?ashworth(?:\s+scale)?(?:\s+score)?", " ", text)
+    scores = [float(a) + (0.5 if plus else 0.0) for a, plus in _ASHWORTH.findall(body)]
+    scores = [s for s in scores if s <= 5]
+    if len(scores) < 2:
+        return None
+    return round(scores[0] - scores[1], 1) if scores[0] >= scores[1] else 0.0
+
+
+def age_years(text: str, note_date: date | None = None) -> float | None:
+    """Age in years from "58 y/o", "Age: 58", "58-year-old"; from a date of birth when the
+    note date is known."""
+    if re.search(r"\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|born)\b", text, re.IGNORECASE):
+        born = parse_date(text)
+        if born is None or note_date is None:
+            return None
+        years = note_date.year - born.year - ((note_date.month, note_date.day) < (born.month, born.day))
+        return float(years) if 0 <= years <= 120 else None
+    m = re.search(r"\d{1,3}", text)
+    if not m:
+        return None
+    value = float(m.group(0))
+    return value if 0 < value <= 110 else None
+
+
+def parse_date(text: str) -> date | None:
+    """The first full date in the text (MM/DD/YYYY, MM/DD/YY, YYYY-MM-DD, Month D, YYYY)."""
+    for m in _FULL_DATE.finditer(text):
+        try:
+            if m.group("m"):
+                year = int(m.group("y"))
+                if year < 100:
+                    year += 1900 if year > 30 else 2000
+                return date(year, int(m.group("m")), int(m.group("d")))
+            if m.group("y2"):
+                return date(int(m.group("y2")), int(m.group("m2")), int(m.group("d2")))
+            mon = m.group("mon").lower()
+            return date(int(m.group("y3")), _MONTHS["sept" if mon.startswith("sept") else mon[:3]], int(m.group("d3")))
+        except ValueError:
+            continue
+    return None
+
+
+def year_recency(text: str, note_date: date | None = None) -> float | None:
+    """Months between the most recent month/year or year in the text and the note date."""
+    if note_date is None:
+        return None
+    best = None
+    for m in _DATE_MY.finditer(text):
+        if m.group("m"):
+            month, year = int(m.group("m")), int(m.group("y"))
+        elif m.group("y2"):
+            month, year = int(m.group("m2")), int(m.group("y2"))
+        elif m.group("mon"):
+            mon = m.group("mon").lower()
+            month, year = _MONTHS["sept" if mon.startswith("sept") else mon[:3]], int(m.group("y3"))
+        else:
+            month, year = 12, int(m.group("y4"))
+        if not 1 <= month <= 12:
+            continue
+        months = (note_date.year - year) * 12 + (note_date.month - month)
+        if months >= 0 and (best is None or months < best):
+            best = months
+    return float(best) if best is not None else None
+
+
+def number(text: str, note_date: date | None = None) -> float | None:
+    numbers = _first_numbers(text, 1)
+    return numbers[0] if numbers else None
+
+
+Parser = Callable[[str, "date | None"], "float | None"]
+
+PARSERS: dict[str, Parser] = {
+    "age": age_years,
+    "ashworth_drop": ashworth_drop,
+    "duration_months": duration_months,
+    "duration_weeks": duration_weeks,
+    "from_to_reduction": from_to_reduction,
+    "life_expectancy": life_expectancy_months,
+    "months_ago": year_recency,
+    "number": number,
+    "pain_score": pain_score,
+    "percent": percent,
+    "pre_post_reduction": pre_post_reduction,
+}

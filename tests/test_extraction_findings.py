@@ -1,0 +1,104 @@
+"""screener.extract / extract_case: text in, findings out, with evidence."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import screener
+from screener.model import Note
+
+# (text, key, expected value); None means the key must not be found
+CASES = [
+    # numbers in many forms
+    ("The patient is a 58-year-old man.", "age_years", 58.0),
+    ("DOB: 04/12/1961", "age_years", 64.0),
+    ("After the intrathecal bolus trial, pain went from 8/10 to 3/10.", "trial_pain_reduction_pct", 62.5),
+    ("Intrathecal morphine trial: VAS 70 to 30.", "trial_pain_reduction_pct", 57.1),
+    ("The intrathecal trial provided 60-70% relief.", "trial_pain_reduction_pct", 60.0),
+    ("Life expectancy is estimated at 6-12 months.", "life_expectancy_months", 6.0),
+    ("Prognosis: weeks to months.", "life_expectancy_months", 1.0),
+    ("Life expectancy is less than 3 months.", "life_expectancy_months", 2.9),
+    ("He has failed physical therapy for a year and a half.", "conservative_therapy_months", 18.0),
+    ("Oral baclofen x 8 wks without benefit.", "oral_antispasmodic_weeks", 8.0),
+    ("Opioids were weaned from 120 MME to 50 MME.", "opioid_wean_pct", 58.3),
+    ("Modified Ashworth 4 -> 2 after the intrathecal baclofen test dose.", "baclofen_trial_ashworth_drop", 2.0),
+    ("Pain score: 7/10.", "pain_score_nrs", 7.0),
+    # templated checkboxes
+    ("Dementia: [ ] yes [x] no", "dementia", False),
+    ("Dementia: [x] yes [ ] no", "dementia", True),
+    ("Psych: (-) SI", "psychiatric_instability_or_suicide_risk", False),
+    ("Anticoagulation: No", "coagulopathy", False),
+    # assertion
+    ("He denies dementia.", "dementia", False),
+    ("Mother had dementia.", "dementia", None),
+    ("History of IV drug use, in remission for 10 years.", "substance_use_disorder", False),
+    ("Active alcohol use disorder, drinks daily.", "substance_use_disorder", True),
+    ("If the trial gives >= 50% relief we will proceed with permanent implant.", "trial_pain_reduction_pct", None),
+    ("Psychological evaluation pending.", "psych_evaluation_done", False),
+    ("Psychological evaluation completed 3/2026; cleared as a favorable candidate.", "psych_clearance", True),
+    # numbers about other things
+    ("Seen on 8/10 for follow-up.", "pain_score_nrs", None),
+    ("Gleason 7/10 adenocarcinoma of the prostate.", "pain_score_nrs", None),
+    ("BP 130/80, strength 5/5.", "pain_score_nrs", None),
+    ("Morphine 15 mg q4h prn.", "opioid_wean_pct", None),
+    ("Spinal cord stimulator trial gave 40% relief.", "trial_pain_reduction_pct", None),
+    ("Spinal cord stimulator trial gave 40% relief.", "trial_done", None),
+    ("Lumbar ESI gave 60% relief for 2 weeks.", "trial_pain_reduction_pct", None),
+    # request and indication
+    ("Plan: proceed with permanent pump implantation.", "request_type", "permanent"),
+    ("We request authorization for an intrathecal morphine trial.", "request_type", "trial"),
+    ("Pump at end of battery life; replacement of the pump is requested.", "request_type", "replacement"),
+    ("Metastatic pancreatic adenocarcinoma with refractory pain.", "indication", "cancer_pain"),
+    ("Failed back surgery syndrome.", "indication", "nonmalignant_pain"),
+    ("Severe spasticity from multiple sclerosis.", "indication", "spasticity"),
+    ("Remote history of breast cancer, in remission. Chronic low back pain.", "indication", "nonmalignant_pain"),
+]
+
+
+@pytest.mark.parametrize("text,key,expected", CASES, ids=[f"{k}:{t[:35]}" for t, k, _ in CASES])
+def test_extraction_reads_finding(text, key, expected):
+    findings = screener.extract(text, note_date=date(2026, 3, 1))
+    got = findings[key].value if key in findings else None
+    if isinstance(expected, float):
+        assert got is not None and abs(got - expected) <= 0.1
+    else:
+        assert got == expected
+
+
+def test_extraction_evidence_points_at_the_text():
+    text = "Plan reviewed.\nHe denies dementia. Mother had dementia."
+    finding = screener.extract(text, note_id="N1")["dementia"]
+    (evidence,) = finding.evidence
+    assert text[evidence.start:evidence.end] == evidence.text == "dementia"
+    assert evidence.note_id == "N1" and evidence.negated and evidence.rule_id == "dementia.term"
+
+
+def _note(note_id, text, day):
+    return Note(patient_id="P1", note_id=note_id, text=text, note_date=date.fromisoformat(day) if day else None)
+
+
+def test_extraction_case_most_recent_dated_statement_wins():
+    notes = [
+        _note("N2", "Psychological evaluation completed; psychologically cleared.", "2026-03-01"),
+        _note("N1", "Psychological evaluation pending.", "2026-01-10"),
+    ]
+    findings = screener.extract_case(notes)
+    assert findings["psych_evaluation_done"].value is True
+    assert {e.note_id for e in findings["psych_evaluation_done"].evidence} == {"N2"}
+    assert {e.note_id for e in findings["psych_evaluation_done"].superseded} == {"N1"}
+
+
+def test_extraction_case_longest_conservative_span_wins():
+    notes = [
+        _note("N1", "Physical therapy x 24 months without relief.", "2025-01-01"),
+        _note("N2", "PT x 6 months.", "2026-01-01"),
+    ]
+    assert screener.extract_case(notes)["conservative_therapy_months"].value == 24.0
+
+
+def test_extraction_case_input_request_type_overrides_notes():
+    notes = [Note("P1", "N1", "We request an intrathecal trial.", request_type="replacement")]
+    finding = screener.extract_case(notes)["request_type"]
+    assert finding.value == "replacement" and finding.source == "input"
+    assert finding.superseded and finding.superseded[0].value == "trial"

@@ -1,0 +1,80 @@
+"""Every target rule's own examples (rules/extraction/targets/*.yaml) are its tests:
+an example must produce a mention by that rule, a counter-example must not make the key
+true. Rule files are validated on load with errors naming file and node."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from screener.errors import RulesError
+from screener.nlp.rules import default_rules, load_extraction_rules
+from screener.paths import rules_dir
+
+RULES = default_rules()
+NOTE_DATE = date(2026, 3, 1)
+EXAMPLES = [(r.id, ex) for r in RULES.targets for ex in r.examples]
+COUNTER = [(r.id, r.key, ex) for r in RULES.targets for ex in r.counter_examples]
+RULE_BY_ID = {r.id: r for r in RULES.targets}
+
+
+def test_extraction_rules_every_finding_key_has_rules():
+    from screener.vocabulary import vocabulary
+
+    covered = {r.key for r in RULES.targets}
+    assert set(vocabulary()) - covered == set()
+
+
+def test_extraction_rules_ids_are_unique_and_namespaced():
+    ids = [r.id for r in RULES.targets]
+    assert len(ids) == len(set(ids))
+    assert all("." in i for i in ids)
+
+
+@pytest.mark.parametrize("rule_id,example", EXAMPLES, ids=[f"{r}:{e[:30]}" for r, e in EXAMPLES])
+def test_extraction_rule_example_produces_a_mention(reader, rule_id, example):
+    found = [m for m in reader.read(example, NOTE_DATE) if m.rule_id == rule_id]
+    assert found, f"{rule_id} did not match its example"
+    assert any(m.value is not None for m in found), f"{rule_id} matched but asserted nothing"
+
+
+@pytest.mark.parametrize("rule_id,key,example", COUNTER, ids=[f"{r}:{e[:30]}" for r, _, e in COUNTER])
+def test_extraction_rule_counter_example_does_not_assert_true(reader, rule_id, key, example):
+    rule = RULE_BY_ID[rule_id]
+    values = [m.value for m in reader.read(example, NOTE_DATE) if m.key == key]
+    assert rule.value not in values or rule.value is None, f"{rule_id}: counter-example asserted {values}"
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    target = tmp_path / "extraction"
+    shutil.copytree(rules_dir() / "extraction", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    "filename,old,new,expected",
+    [
+        ("targets/contraindications.yaml", "dementia:\n  trigger", "dementiaa:\n  trigger", "unknown finding key"),
+        ("targets/cancer_trial.yaml", "parser: life_expectancy", "parser: crystal_ball", "unknown parser"),
+        ("targets/cancer_trial.yaml", "near: [trial_done_cue]", "near: [no_such_concept]", "unknown concept"),
+        ("targets/contraindications.yaml", "    - id: dementia.term\n      pattern: '\\b(?:dementia", "    - id: dementia.term\n      pattern: '\\b(?:(dementia", "invalid regular expression"),
+        ("targets/contraindications.yaml", "    - id: dementia.term\n", "    - id: dementia.term\n      colour: blue\n", "colour"),
+        ("targets/patient.yaml", "value: spasticity", "value: tennis_elbow", "tennis_elbow"),
+        ("targets/contraindications.yaml", "    - id: psychosis.term\n", "    - id: dementia.term\n", "duplicate rule id"),
+        ("context.yaml", "category: NEGATED_EXISTENCE, direction: FORWARD}", "category: MAYBE, direction: FORWARD}", "rules[0]"),
+    ],
+)
+def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, old, new, expected):
+    root = _copy_rules(tmp_path)
+    path = root / filename
+    text = path.read_text(encoding="utf-8")
+    assert old in text, "fixture text drifted from the rule file"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_extraction_rules(root)
+    message = str(info.value)
+    assert message.startswith("E100")
+    assert Path(filename).name in message
+    assert expected in message

@@ -1,0 +1,52 @@
+"""The clinical sentence splitter and the section detector work on raw text."""
+from __future__ import annotations
+
+import pytest
+
+from screener.nlp.sentences import split_sentences
+
+
+def _sentences(text):
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("He failed PT x 6 mos. Dr. Smith saw him.", ["He failed PT x 6 mos.", "Dr. Smith saw him."]),
+        ("Dose 3.5 mg daily. Next visit.", ["Dose 3.5 mg daily.", "Next visit."]),
+        ("Dementia: [ ] yes [x] no\nPsych: (-) SI", ["Dementia: [ ] yes [x] no", "Psych: (-) SI"]),
+        ("- Gabapentin 300 mg\n- Oxycodone", ["- Gabapentin 300 mg", "- Oxycodone"]),
+        ("1. Proceed with trial. Then see.\n2. F/u 2 wks.", ["1. Proceed with trial.", "Then see.", "2. F/u 2 wks."]),
+        (
+            "THE PATIENT HAS FAILED CONSERVATIVE TREATMENT INCLUDING PHYSICAL\nTHERAPY AND MEDICATIONS.",
+            ["THE PATIENT HAS FAILED CONSERVATIVE TREATMENT INCLUDING PHYSICAL\nTHERAPY AND MEDICATIONS."],
+        ),
+        ("PLAN\nIntrathecal trial.", ["PLAN", "Intrathecal trial."]),
+        ("no sentences here", ["no sentences here"]),
+        ("   \n\n  ", []),
+    ],
+)
+def test_sentences_split_clinical_layouts(text, expected):
+    assert _sentences(text) == expected
+
+
+def test_sentences_spans_index_the_original_text():
+    text = "  Pain 8/10.\n\nHe denies SI.  "
+    for start, end in split_sentences(text):
+        assert text[start:end] == text[start:end].strip()
+        assert 0 <= start < end <= len(text)
+
+
+@pytest.mark.parametrize(
+    "text,offset_of,section",
+    [
+        ("HISTORY OF PRESENT ILLNESS: pain.\nPAST MEDICAL HISTORY: CAD.", "CAD", "pmh"),
+        ("Family History:\nMother with dementia.", "dementia", "family_history"),
+        ("Assessment/Plan:\n1. trial", "trial", "assessment"),
+        ("Pain 8/10 at rest.", "8/10", None),
+    ],
+)
+def test_sections_detect_titles_at_line_start(reader, text, offset_of, section):
+    index = reader.sections.index(text)
+    assert index.section_at(text.index(offset_of)) == section

@@ -1,0 +1,70 @@
+"""Value parsers (screener.nlp.values): durations, percentages, scores, ages, dates."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from screener.nlp import values
+
+NOTE_DATE = date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "parser,text,expected",
+    [
+        ("duration_months", "six months", 6.0),
+        ("duration_months", "a year and a half", 18.0),
+        ("duration_months", "one and a half years", 18.0),
+        ("duration_months", "1.5 years", 18.0),
+        ("duration_months", "18 mos", 18.0),
+        ("duration_months", "x 14 months", 14.0),
+        ("duration_months", "over 2 years of conservative care", 24.0),
+        ("duration_months", "since 01/2025", 14.0),
+        ("duration_months", "since March 2025", 12.0),
+        ("duration_months", "nothing here", None),
+        ("duration_weeks", "x 8 wks", 8.0),
+        ("duration_weeks", "for three months", 13.0),
+        ("duration_weeks", "10 weeks", 10.0),
+        ("life_expectancy", "6-12 months", 6.0),
+        ("life_expectancy", "weeks to months", 1.0),
+        ("life_expectancy", "less than 3 months", 2.9),
+        ("life_expectancy", "greater than 6 months", 6.1),
+        ("life_expectancy", "about a year", 12.0),
+        ("percent", "60% relief", 60.0),
+        ("percent", "50-60% improvement", 50.0),
+        ("percent", "~70% pain relief", 70.0),
+        ("percent", "relief of 120%", None),
+        ("pre_post_reduction", "pain went from 8/10 to 3/10", 62.5),
+        ("pre_post_reduction", "VAS 70 to 30", 57.1),
+        ("pre_post_reduction", "NRS 9/10 pre-trial, 4/10 post", 55.6),
+        ("pre_post_reduction", "VAS 80 -> 30 mm", 62.5),
+        ("pre_post_reduction", "pain 3/10 to 5/10", 0.0),
+        ("from_to_reduction", "reduced from 120 MME to 50 MME", 58.3),
+        ("from_to_reduction", "MME decreased 90 -> 40", 55.6),
+        ("from_to_reduction", "weaned by 50%", 50.0),
+        ("ashworth_drop", "Ashworth 4 to 2", 2.0),
+        ("ashworth_drop", "modified Ashworth 3 -> 1+", 1.5),
+        ("ashworth_drop", "tone decreased by 2 points", 2.0),
+        ("age", "58 y/o", 58.0),
+        ("age", "DOB: 04/12/1961", 64.0),
+        ("age", "DOB 06/02/2008", 17.0),
+        ("pain_score", "pain 7-8/10", 7.0),
+        ("pain_score", "VAS 70/100", 7.0),
+        ("pain_score", "NRS 6", 6.0),
+    ],
+)
+def test_values_parser_reads_value(parser, text, expected):
+    assert values.PARSERS[parser](text, NOTE_DATE) == expected
+
+
+def test_values_age_from_birth_date_needs_note_date():
+    assert values.age_years("DOB: 04/12/1961", None) is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("DOB: 04/12/1961", date(1961, 4, 12)), ("born 2008-06-02", date(2008, 6, 2)), ("on Mar 3, 2020", date(2020, 3, 3)), ("13/45/2020", None)],
+)
+def test_values_parse_date(text, expected):
+    assert values.parse_date(text) == expected
