@@ -58,7 +58,7 @@ def _copy_rules(tmp_path: Path) -> Path:
     [
         ("targets/contraindications.yaml", "dementia:\n  trigger", "dementiaa:\n  trigger", "unknown finding key"),
         ("targets/cancer_trial.yaml", "parser: life_expectancy", "parser: crystal_ball", "unknown parser"),
-        ("targets/cancer_trial.yaml", "near: [trial_done_cue]", "near: [no_such_concept]", "unknown concept"),
+        ("targets/cancer_trial.yaml", "near: [trial_performed]", "near: [no_such_concept]", "unknown concept"),
         ("targets/contraindications.yaml", "    - id: dementia.term\n      pattern: '\\b(?:dementia", "    - id: dementia.term\n      pattern: '\\b(?:(dementia", "invalid regular expression"),
         ("targets/contraindications.yaml", "    - id: dementia.term\n", "    - id: dementia.term\n      colour: blue\n", "colour"),
         ("targets/patient.yaml", "value: spasticity", "value: tennis_elbow", "tennis_elbow"),

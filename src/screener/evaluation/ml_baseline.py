@@ -32,17 +32,26 @@ WIN_MARGIN = 0.05
 """An F1 (or accuracy) difference smaller than this is called a tie."""
 
 
-def default_model():
-    """TF-IDF (word 1-2 grams, sublinear tf) + class-balanced logistic regression (liblinear,
-    one-vs-rest for several classes: fast on a few dozen documents)."""
+def default_vectorizer():
+    """TF-IDF over word 1-2 grams with sublinear tf (fit on the training fold only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True)
+
+
+def default_classifier():
+    """Class-balanced logistic regression, scikit-learn's default strength (C=1), liblinear
+    (one-vs-rest for several classes): a plain baseline, not a tuned model."""
     from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(class_weight="balanced", C=1.0, solver="liblinear", dual=True, max_iter=1000)
+
+
+def default_model():
+    """``default_vectorizer`` + ``default_classifier`` as one scikit-learn pipeline."""
     from sklearn.pipeline import make_pipeline
 
-    return make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, lowercase=True),
-        LogisticRegression(class_weight="balanced", max_iter=2000, C=10.0, solver="liblinear"),
-    )
+    return make_pipeline(default_vectorizer(), default_classifier())
 
 
 def _folds(groups: Sequence[str], n_splits: int):
@@ -53,14 +62,25 @@ def _folds(groups: Sequence[str], n_splits: int):
     return list(GroupKFold(n_splits=k).split(np.zeros(len(groups)), groups=groups)), k
 
 
-def _fit_predict(model_factory: Callable[[], Any], x_train, y_train, x_test) -> list:
+def _fit_predict(classifier_factory: Callable[[], Any], x_train, y_train, x_test) -> list:
     """Fit and predict; a training fold with a single class predicts that class."""
-    classes = set(y_train)
+    classes = set(np.asarray(y_train).tolist())
     if len(classes) == 1:
-        return [next(iter(classes))] * len(x_test)
-    model = model_factory()
-    model.fit(list(x_train), list(y_train))
-    return list(model.predict(list(x_test)))
+        n_test = x_test.shape[0] if hasattr(x_test, "shape") else len(x_test)
+        return [next(iter(classes))] * n_test
+    model = classifier_factory()
+    model.fit(x_train, np.asarray(y_train))
+    return list(model.predict(x_test))
+
+
+def _fold_matrices(vectorizer_factory, texts: Sequence[str], folds):
+    """One TF-IDF per fold, fit on the training notes only, shared by every target."""
+    out = []
+    for train, test in folds:
+        vec = vectorizer_factory()
+        x_train = vec.fit_transform([texts[j] for j in train])
+        out.append((train, test, x_train, vec.transform([texts[j] for j in test])))
+    return out
 
 
 def _winner(rules: float, ml: float) -> str:
@@ -117,7 +137,8 @@ def ml_baseline(
     min_positive: int = 3,
     min_negative: int = 3,
     min_positive_cases: int = 2,
-    model_factory: Callable[[], Any] | None = None,
+    vectorizer_factory: Callable[[], Any] | None = None,
+    classifier_factory: Callable[[], Any] | None = None,
     statuses: bool = True,
 ) -> MLBaseline:
     """Cross-validate TF-IDF + LR against the rules (see the module docstring).
@@ -125,7 +146,8 @@ def ml_baseline(
     A boolean key is modelled when it has at least ``min_positive`` positive notes spread
     over ``min_positive_cases`` cases and ``min_negative`` other notes.
     """
-    model_factory = model_factory or default_model
+    vectorizer_factory = vectorizer_factory or default_vectorizer
+    classifier_factory = classifier_factory or default_classifier
     vocab = vocabulary()
     if predictions is None or not predictions.note:
         predictions = predict_findings(cases, levels=("note",), note_predictor=note_predictor)
@@ -133,6 +155,7 @@ def ml_baseline(
     texts = [r[2] for r in note_rows]
     groups = [r[0] for r in note_rows]
     folds, k = _folds(groups, n_splits) if len(set(groups)) >= 2 else ([], 0)
+    matrices = None  # built on first use: skipped keys cost nothing
     candidate = keys if keys is not None else [key for key, spec in vocab.items() if spec.type == "bool"]
 
     key_rows, fold_rows, skipped_rows, oof_rows = [], [], [], []
@@ -148,10 +171,12 @@ def ml_baseline(
             metrics.value_of((predictions.note.get((c, n)) or {}).get(key)) is True
             for c, n, _, _ in note_rows
         ])
+        if matrices is None:
+            matrices = _fold_matrices(vectorizer_factory, texts, folds)
         ml = np.zeros(len(note_rows), dtype=bool)
         fold_of = np.zeros(len(note_rows), dtype=int)
-        for i, (train, test) in enumerate(folds):
-            ml[test] = _fit_predict(model_factory, [texts[j] for j in train], gold[train], [texts[j] for j in test])
+        for i, (train, test, x_train, x_test) in enumerate(matrices):
+            ml[test] = _fit_predict(classifier_factory, x_train, gold[train], x_test)
             fold_of[test] = i
             fold_rows.append({"key": key, "fold": i, "test_notes": len(test), "positives": int(gold[test].sum()),
                               "rules_f1": metrics.binary_prf(gold[test], rules[test])["f1"],
@@ -169,7 +194,7 @@ def ml_baseline(
     status_rows = []
     if statuses:
         status_rows, more_skipped = _status_baseline(cases, determinations, determination_predictor,
-                                                     model_factory, n_splits)
+                                                     vectorizer_factory, classifier_factory, n_splits)
         skipped_rows += more_skipped
 
     caveat = (f"{len(cases)} cases / {len(note_rows)} notes, {k}-fold GroupKFold by case: "
@@ -187,7 +212,8 @@ def ml_baseline(
     )
 
 
-def _status_baseline(cases, determinations, determination_predictor, model_factory, n_splits):
+def _status_baseline(cases, determinations, determination_predictor, vectorizer_factory, classifier_factory,
+                     n_splits):
     rows, skipped = [], []
     payers = sorted({p for c in cases for p in c.determinations})
     if not payers:
@@ -207,9 +233,8 @@ def _status_baseline(cases, determinations, determination_predictor, model_facto
         folds, _ = _folds(ids, n_splits)
         ml = np.empty(len(scored), dtype=object)
         majority = np.empty(len(scored), dtype=object)
-        for train, test in folds:
-            ml[test] = _fit_predict(model_factory, [case_text[ids[j]] for j in train], gold[train],
-                                    [case_text[ids[j]] for j in test])
+        for train, test, x_train, x_test in _fold_matrices(vectorizer_factory, [case_text[i] for i in ids], folds):
+            ml[test] = _fit_predict(classifier_factory, x_train, gold[train], x_test)
             values, counts_ = np.unique(gold[train], return_counts=True)
             majority[test] = values[int(np.argmax(counts_))]
         rules = np.array([rule_status.get((cid, payer), "none") for cid in ids])

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules
 from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
+from .trie import compile_stems
 from .text import sanitise
 from .values import PARSERS
 
@@ -109,9 +110,7 @@ class NoteReader:
         self.rules = rules or default_rules()
         self.sections = SectionDetector(self.rules.sections)
         stems = sorted(self.rules.triggers, key=len, reverse=True)
-        self._trigger = re.compile(
-            "|".join(("(?<![a-z])" if s[0].isalpha() else "") + re.escape(s) for s in stems), re.IGNORECASE
-        )
+        self._trigger = compile_stems(stems)
         # a matched stem also stands for every shorter stem it starts with
         self._keys_of_stem = {
             s: frozenset().union(*(self.rules.triggers[p] for p in stems if s.startswith(p))) for s in stems

@@ -4,7 +4,8 @@ Replaces PyRuSH (which costs ~86% of medspaCy's default pipeline time and logs n
 at DEBUG). Clinical text breaks lines for three reasons, and the splitter tells them apart:
 
 - structure: a blank line, a bullet or numbered item, a ``Key: value`` template line, a
-  checkbox line, an ALL-CAPS header -> always a boundary;
+  checkbox line, an ALL-CAPS header, a form or table row (aligned columns, checkboxes)
+  -> always a boundary;
 - a finished line: the previous line ends in ``.``, ``!``, ``?``, ``:`` or ``;`` -> boundary;
 - a soft wrap (dictation, OCR'd fax): a long line that stops mid-sentence continues on
   the next line -> no boundary.
@@ -29,7 +30,9 @@ _STRUCTURAL = re.compile(
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
-_SOFT_WRAP_MIN = 40  # a line this long that stops mid-sentence is a soft wrap
+_SOFT_WRAP_MIN = 40
+# a form or table row: aligned columns, checkboxes, or bracketed fields
+_TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]")  # a line this long that stops mid-sentence is a soft wrap
 
 _ABBREVIATIONS = frozenset(
     """dr mr mrs ms st vs v e.g i.e etc approx appt pt pts no nos fig dept jr sr inc
@@ -77,7 +80,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if previous is not None and blocks:
             prev_text = text[previous[0]:previous[1]].strip()
             ends_open = prev_text[-1:] not in ".!?:;"
-            structural = bool(_STRUCTURAL.match(body))
+            structural = bool(_STRUCTURAL.match(body)) or _TABULAR.search(prev_text) or _TABULAR.search(stripped)
             if ends_open and not structural:
                 join = len(prev_text) >= _SOFT_WRAP_MIN or stripped[:1].islower()
         if join:

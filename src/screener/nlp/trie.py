@@ -1,0 +1,63 @@
+"""Compile many literal stems into one fast regular expression.
+
+Python's ``re`` tries the branches of an alternation one by one at every position, so an
+alternation of hundreds of words scans text slowly. Shaping the alternation as a trie
+(common prefixes factored out) lets the engine reject most positions on the first
+character. Matching prefers the longest stem (optional tails are greedy).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+
+def _node_pattern(node: dict) -> str:
+    terminal = "" in node
+    branches = []
+    singles = []
+    for char in sorted(k for k in node if k != ""):
+        child = node[char]
+        if list(child) == [""]:
+            singles.append(char)
+        else:
+            branches.append(re.escape(char) + _node_pattern(child))
+    if singles:
+        if len(singles) == 1:
+            branches.append(re.escape(singles[0]))
+        else:
+            branches.append("[" + "".join(re.escape(c) for c in singles) + "]")
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if terminal:
+        if len(branches) == 1 and len(body) > 1 and not body.startswith("(?:"):
+            body = "(?:" + body + ")"
+        body += "?"
+    return body
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regex matching any of ``words`` (longest first); empty words are ignored."""
+    root: dict = {}
+    for word in words:
+        if not word:
+            continue
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(root)
+
+
+def compile_stems(stems: Iterable[str]) -> re.Pattern:
+    """Case-insensitive matcher for stems; a stem that starts with a letter must not be
+    preceded by a letter (it starts a word), other stems match anywhere."""
+    stems = sorted({s.lower() for s in stems})
+    alpha = [s for s in stems if s[0].isalpha()]
+    other = [s for s in stems if not s[0].isalpha()]
+    parts = []
+    if alpha:
+        parts.append(f"(?<![a-z])(?:{trie_pattern(alpha)})")
+    if other:
+        parts.append(f"(?:{trie_pattern(other)})")
+    return re.compile("|".join(parts), re.IGNORECASE)
