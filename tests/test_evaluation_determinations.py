@@ -114,3 +114,17 @@ def test_evaluation_determinations_missing_prediction_is_none_status(cases):
 def test_evaluation_determinations_confusion_matrix_keeps_all_statuses():
     m = confusion_matrix(["meets_criteria"], ["does_not_meet"])
     assert m.shape == (5, 5) and m.values.sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["a", "a.b", "a.b.c", "d"], ["a.b.c", "d"]),
+        (["lhcc.x", "lhcc.xy"], ["lhcc.x", "lhcc.xy"]),  # prefix without a dot is no parent
+        ([], []),
+    ],
+)
+def test_evaluation_determinations_most_specific_criteria(ids, expected):
+    from screener.evaluation.determinations import _most_specific
+
+    assert _most_specific(ids) == expected

@@ -46,6 +46,12 @@ def gold_findings_predictor(case: GoldCase) -> Determinations:
     return determine(findings, service_date=case.service_date)
 
 
+def _most_specific(ids: Sequence[str]) -> list[str]:
+    """Drop a criterion id when one of its descendants (``id.``-prefixed) is also listed:
+    a parent node differs because a child does, and the child names the cause."""
+    return [cid for cid in ids if not any(other.startswith(cid + ".") for other in ids)]
+
+
 def _criteria_results(determination: Mapping[str, Any]) -> dict[str, str]:
     out = {}
     for crit in determination.get("criteria") or ():
@@ -135,10 +141,10 @@ def evaluate_determinations(
             differing = ()
             if ref is not None:
                 mine, theirs = _criteria_results(det), _criteria_results(ref_det)
+                ids = [cid for cid in sorted(set(mine) | set(theirs)) if mine.get(cid) != theirs.get(cid)]
                 differing = tuple(
                     f"{cid}: {mine.get(cid, '-')} (gold findings: {theirs.get(cid, '-')})"
-                    for cid in sorted(set(mine) | set(theirs))
-                    if mine.get(cid) != theirs.get(cid)
+                    for cid in _most_specific(ids)
                 )
             rows.append({
                 "case_id": case.case_id,

@@ -14,20 +14,22 @@ def _plt():
 
 
 def prf_bars(per_key: pd.DataFrame, level: str = "case", title: str | None = None, ax=None):
-    """Horizontal grouped bars of precision / recall / F1 per finding key (sorted by F1)."""
+    """F1 per finding key as bars, precision and recall as markers (sorted by F1, worst at
+    the top); the label carries the gold support."""
     plt = _plt()
-    frame = per_key[per_key["level"] == level].sort_values(["f1", "support"], ascending=[True, True])
+    frame = per_key[per_key["level"] == level].sort_values(["f1", "support"], ascending=[False, True])
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(frame) + 1)))
-    y = range(len(frame))
-    height = 0.27
-    for i, (col, color) in enumerate((("precision", "#4C72B0"), ("recall", "#DD8452"), ("f1", "#55A868"))):
-        ax.barh([v + (i - 1) * height for v in y], frame[col].fillna(0), height=height, label=col, color=color)
-    ax.set_yticks(list(y))
-    ax.set_yticklabels([f"{k} (n={s})" for k, s in zip(frame["key"], frame["support"])], fontsize=8)
+        _, ax = plt.subplots(figsize=(8, max(2.5, 0.2 * len(frame) + 1.2)))
+    y = list(range(len(frame)))
+    ax.barh(y, frame["f1"].fillna(0), height=0.7, color="#55A868", label="F1")
+    ax.scatter(frame["precision"], y, marker="|", s=90, color="#4C72B0", label="precision", zorder=3)
+    ax.scatter(frame["recall"], y, marker="x", s=25, color="#C44E52", label="recall", zorder=3)
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{k} (n={s})" for k, s in zip(frame["key"], frame["support"])], fontsize=7)
+    ax.set_ylim(-0.7, len(frame) - 0.3)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("score")
-    ax.set_title(title or f"{level}-level findings: precision / recall / F1 per key")
+    ax.set_title(title or f"{level}-level findings: F1 per key (markers: precision, recall)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.figure.tight_layout()
     return ax
@@ -92,5 +94,34 @@ def compare_bars(frame: pd.DataFrame, label: str, columns: Sequence[str], title:
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax.figure.tight_layout()
+    return ax
+
+
+DRIVER_COLORS = {"failed criterion": "#C44E52", "missing finding": "#DD8452",
+                 "criterion differs from gold-findings run": "#8172B2", "no failed/missing item": "#937860"}
+
+
+def driver_bars(drivers: pd.DataFrame, top: int = 20, title: str = "what drives the disagreements", ax=None):
+    """Counts of failed criteria / missing findings / differing criteria over all payers,
+    coloured by kind (the ``drivers`` table of ``evaluate_determinations``)."""
+    plt = _plt()
+    totals = drivers.groupby(["kind", "item"], as_index=False)["n"].sum().sort_values("n").tail(top)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, max(2.0, 0.28 * len(totals) + 1.2)))
+    if totals.empty:
+        ax.text(0.5, 0.5, "no disagreements", ha="center", va="center")
+        ax.axis("off")
+        return ax
+    colors = [DRIVER_COLORS.get(k, "grey") for k in totals["kind"]]
+    ax.barh(range(len(totals)), totals["n"], color=colors)
+    ax.set_yticks(range(len(totals)))
+    ax.set_yticklabels(list(totals["item"]), fontsize=8)
+    ax.set_xlabel("disagreeing determinations")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for k, c in DRIVER_COLORS.items() if k in set(totals["kind"])]
+    ax.legend(handles, [k for k in DRIVER_COLORS if k in set(totals["kind"])], fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(title)
     ax.figure.tight_layout()
     return ax

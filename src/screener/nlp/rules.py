@@ -262,11 +262,16 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
 
     context_raw = _read_yaml(root / "context.yaml") or {}
     context_rules = []
+    literals: set[str] = set()
     for i, raw in enumerate(context_raw.get("rules") or []):
         try:
             rule = ContextRuleSpec(**raw)
         except (ValidationError, TypeError) as exc:
             raise RulesError(f"context.yaml: rules[{i}]: {_first_error(exc)}") from None
+        # medspaCy keys its rules by literal: a repeated literal would silently replace one
+        if rule.literal.lower() in literals:
+            raise RulesError(f"context.yaml: rules[{i}]: duplicate literal {rule.literal!r}; literals must be unique")
+        literals.add(rule.literal.lower())
         if rule.regex:
             _compile(rule.regex, "context.yaml", f"rules[{i}] {rule.literal!r}")
         context_rules.append(rule)

@@ -21,7 +21,7 @@ import re
 _LINE = re.compile(r"[^\n]*\n?")
 _STRUCTURAL = re.compile(
     r"""^[ \t]*(?:
-        [-*•·▪►o]\s+                                  # bullet
+        [-–—*•·▪►‣◦○→o]\s+                            # bullet
       | \(?\d{1,2}[.)]\s+                             # numbered item
       | \[[ xX✓✔]?\]                                  # checkbox
       | [A-Za-z][A-Za-z0-9 /&().,'#-]{0,48}:(?!//)    # Key: value / Header:
