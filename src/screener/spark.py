@@ -387,18 +387,19 @@ def _partitions(spark: SparkSession, num_partitions: int | None) -> int:
         return int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
 
 
-def _cases(df: DataFrame, num_partitions: int | None, max_note_bytes: int):
-    staged = _mark_duplicates(_stage_dataframe(df, max_note_bytes))
+def _screen(df: DataFrame, group_fn, schema, payers, service_date, num_partitions, max_note_bytes, screener):
+    """Stage, mark duplicates, group by patient, and screen each case with ``group_fn``."""
+    _require_pyspark()
+    from .io.readers import DEFAULT_MAX_NOTE_BYTES
+
+    staged = _mark_duplicates(_stage_dataframe(df, max_note_bytes or DEFAULT_MAX_NOTE_BYTES))
+    fn = functools.partial(
+        group_fn, payers=_payers(payers), service_date=service_date, screener=screener or DEFAULT_SCREENER
+    )
     # An explicit repartition keeps adaptive execution from coalescing the shuffle into
     # one or two partitions: the notes are small in bytes, the work per note is not.
     n = _partitions(df.sparkSession, num_partitions)
-    return staged.repartition(n, "patient_id").groupBy("patient_id")
-
-
-def _default_max_note_bytes() -> int:
-    from .io.readers import DEFAULT_MAX_NOTE_BYTES
-
-    return DEFAULT_MAX_NOTE_BYTES
+    return staged.repartition(n, "patient_id").groupBy("patient_id").applyInPandas(fn, schema=schema)
 
 
 def screen_records(
@@ -418,12 +419,7 @@ def screen_records(
     names the screen function (``module:function``, importable on the workers; default
     :data:`DEFAULT_SCREENER`, read when this is called).
     """
-    _require_pyspark()
-    fn = functools.partial(
-        _group_records, payers=_payers(payers), service_date=service_date, screener=screener or DEFAULT_SCREENER
-    )
-    cases = _cases(df, num_partitions, max_note_bytes or _default_max_note_bytes())
-    return cases.applyInPandas(fn, schema=RECORD_SCHEMA)
+    return _screen(df, _group_records, RECORD_SCHEMA, payers, service_date, num_partitions, max_note_bytes, screener)
 
 
 def screen_dataframe(
@@ -443,11 +439,7 @@ def screen_dataframe(
     :func:`screen_records`.
     """
     _require_pyspark()
-    fn = functools.partial(
-        _group_flat, payers=_payers(payers), service_date=service_date, screener=screener or DEFAULT_SCREENER
-    )
-    cases = _cases(df, num_partitions, max_note_bytes or _default_max_note_bytes())
-    return cases.applyInPandas(fn, schema=flat_schema())
+    return _screen(df, _group_flat, flat_schema(), payers, service_date, num_partitions, max_note_bytes, screener)
 
 
 def _payers(payers: Sequence[str] | str | None) -> tuple[str, ...] | None:
@@ -489,7 +481,9 @@ def read_notes(spark: SparkSession, path: str, *, max_note_bytes: int | None = N
     runner's. The result goes straight into :func:`screen_records` / :func:`screen_dataframe`.
     """
     _require_pyspark()
-    limit = max_note_bytes or _default_max_note_bytes()
+    from .io.readers import DEFAULT_MAX_NOTE_BYTES
+
+    limit = max_note_bytes or DEFAULT_MAX_NOTE_BYTES
     fmt = _format(path)
     if fmt == "jsonl":
         lines = spark.sparkContext.textFile(str(path), use_unicode=False)

@@ -294,9 +294,11 @@ class NoteReader:
         for span, n in zip(doc.spans[_SPAN_GROUP], index_of_span):
             sent_start = span.sent.start
             for modifier in span._.modifiers:
-                mod_start = modifier.modifier_span[0] if hasattr(modifier, "modifier_span") else modifier.start
+                mod_start, mod_end = modifier.modifier_span
                 if doc[mod_start].sent.start != sent_start:
                     continue  # a windowed modifier must not reach into another sentence
+                if span.start <= mod_start and mod_end <= span.end:
+                    continue  # a cue inside the target's own words is part of the concept
                 flag = _FLAG_OF_CATEGORY.get(modifier.category.upper())
                 if flag:
                     flags[n][flag] = True

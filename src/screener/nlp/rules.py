@@ -345,3 +345,14 @@ def _first_error(exc: Exception) -> str:
 @lru_cache(maxsize=1)
 def default_rules() -> ExtractionRules:
     return load_extraction_rules()
+
+
+def medspacy_target_rules(rules: ExtractionRules | None = None) -> list:
+    """The target rules as medspaCy ``TargetRule``s (literal = rule id, category = finding
+    key, pattern = the rule's regex), for running them in a stock medspaCy pipeline, e.g.
+    as the baseline of ``benchmarks/throughput.py``. Conditions (near / not_near, sections)
+    and value parsers are the screener's own and are not carried over."""
+    from medspacy.target_matcher import TargetRule
+
+    rules = rules or default_rules()
+    return [TargetRule(literal=r.id, category=r.key, pattern=r.regex.pattern) for r in rules.targets]
