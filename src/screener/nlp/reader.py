@@ -122,20 +122,15 @@ class NoteReader:
         self.nlp = spacy.blank("en")
         self.context: ConText = self.nlp.add_pipe(
             "medspacy_context",
-            config={"rules": None, "input_span_type": "group", "span_group_name": _SPAN_GROUP, "span_attrs": None},
+            config={
+                "rules": None,
+                "input_span_type": "group",
+                "span_group_name": _SPAN_GROUP,
+                "span_attrs": None,
+                "max_scope": _DEFAULT_SCOPE,
+            },
         )
-        self.context.add(
-            [
-                ConTextRule(
-                    literal=r.literal,
-                    category=r.category,
-                    direction=r.direction,
-                    pattern=r.regex,
-                    max_scope=r.max_scope,
-                )
-                for r in self.rules.context
-            ]
-        )
+        self.context.add(_context_rules(self.rules.context, ConTextRule))
 
     # ------------------------------------------------------------------ public
     def read(self, text: str, note_date: date | None = None) -> list[Mention]:
@@ -279,9 +274,9 @@ class NoteReader:
             cursor += (e - s) + 2
         digest = "\n\n".join(pieces)
         doc = self.nlp.make_doc(digest)
-        sent_starts = {s + base_of[i] for i in used for s in (sentences[i][0],)}
-        for token in doc:
-            token.is_sent_start = token.idx in sent_starts or token.i == 0
+        # every ConText rule has a token window (see _context_rules), so spaCy sentence
+        # boundaries are not needed; modifiers are kept to their target's sentence below
+        digest_starts = [sentences[i][0] + base_of[i] for i in used]
         spans, index_of_span = [], []
         for n, (start, end, i) in enumerate(located):
             span = doc.char_span(start + base_of[i], end + base_of[i], label="TARGET", alignment_mode="expand")
@@ -292,10 +287,10 @@ class NoteReader:
         self.context(doc)
         flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
         for span, n in zip(doc.spans[_SPAN_GROUP], index_of_span):
-            sent_start = span.sent.start
+            sentence = bisect.bisect_right(digest_starts, span.start_char)
             for modifier in span._.modifiers:
                 mod_start, mod_end = modifier.modifier_span
-                if doc[mod_start].sent.start != sent_start:
+                if bisect.bisect_right(digest_starts, doc[mod_start].idx) != sentence:
                     continue  # a windowed modifier must not reach into another sentence
                 if span.start <= mod_start and mod_end <= span.end:
                     continue  # a cue inside the target's own words is part of the concept
@@ -328,6 +323,29 @@ class NoteReader:
             sentence_end=s_end,
             **flags,
         )
+
+
+# A cue without its own max_scope reaches this many tokens (in its direction) within its
+# sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
+_DEFAULT_SCOPE = 40
+
+
+def _context_rules(specs, rule_class) -> list:
+    """ConTextRules from the validated specs. Regex cues with the same category, direction
+    and scope are merged into one alternation (medspaCy's RegexMatcher re-reads the whole
+    Doc text once per pattern), plain literals stay separate."""
+    rules, merged = [], {}
+    for r in specs:
+        scope = r.max_scope or _DEFAULT_SCOPE
+        if r.regex:
+            merged.setdefault((r.category, r.direction, scope), []).append(r)
+        else:
+            rules.append(rule_class(literal=r.literal, category=r.category, direction=r.direction, max_scope=scope))
+    for (category, direction, scope), group in merged.items():
+        pattern = "|".join(f"(?:{r.regex})" for r in group)
+        literal = " | ".join(r.literal for r in group)
+        rules.append(rule_class(literal=literal, category=category, direction=direction, pattern=pattern, max_scope=scope))
+    return rules
 
 
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
