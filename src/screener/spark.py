@@ -174,34 +174,19 @@ def _staged_row(item: Any, ordinal: int) -> tuple:
 def _stage_jsonl_line(pair: tuple[bytes, int], *, max_note_bytes: int) -> tuple | None:
     """One physical line of a jsonl file (from ``textFile(use_unicode=False).zipWithIndex()``),
     read as ``screener.io.readers`` reads it: same E205/E207 reasons, same ``line N`` source."""
-    from .io.errors import E_MALFORMED, E_TOO_LARGE, error_row
-    from .io.readers import _SLACK, _ids_from_bytes
+    from .io.errors import E_TOO_LARGE, error_row
+    from .io.readers import _SLACK, _ids_from_bytes, parse_jsonl_line
 
     line, index = pair
     lineno = index + 1
-    source = f"line {lineno}"
     if len(line) > 6 * max_note_bytes + _SLACK:  # JSON escapes: up to 6 bytes per byte of text
+        source = f"line {lineno}"
         ids = _ids_from_bytes(line[:_SLACK] + b"\n" + line[-_SLACK:])
         item = error_row(E_TOO_LARGE, f"record at {source} is over the limit of {max_note_bytes} bytes",
                          source=source, **ids)
         return _staged_row(item, index)
-    if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-        line = line[3:]
-    if not line.strip():
-        return None
-    try:
-        decoded = line.decode("utf-8")
-    except UnicodeDecodeError:
-        decoded = line.decode("utf-8", "surrogateescape")  # build_note reports E204
-    try:
-        record = json.loads(decoded)
-    except ValueError:
-        item = error_row(E_MALFORMED, f"{source} is not valid JSON", source=source, **_ids_from_bytes(line))
-        return _staged_row(item, index)
-    if not isinstance(record, dict):
-        item = error_row(E_MALFORMED, f"{source} is a JSON {type(record).__name__}, not an object", source=source)
-        return _staged_row(item, index)
-    return _stage(record, source, index, max_note_bytes)
+    item = parse_jsonl_line(line, lineno, max_note_bytes)
+    return None if item is None else _staged_row(item, index)
 
 
 def _stage_parquet_row(pair: tuple[Any, int], *, names: Mapping[str, str], max_note_bytes: int) -> tuple:

@@ -347,23 +347,30 @@ def _jsonl_records(handle: BinaryIO, limit: int, max_note_bytes: int) -> Iterato
             yield error_row(E_TOO_LARGE, f"record at {source} is over the limit of {max_note_bytes} bytes",
                             source=source, **ids)
             continue
-        if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
-        if not line.strip():
-            continue
-        try:
-            decoded = line.decode("utf-8")
-        except UnicodeDecodeError:
-            decoded = line.decode("utf-8", "surrogateescape")  # build_note reports E204
-        try:
-            record = json.loads(decoded)
-        except ValueError:
-            yield error_row(E_MALFORMED, f"{source} is not valid JSON", source=source, **_ids_from_bytes(line))
-            continue
-        if not isinstance(record, dict):
-            yield error_row(E_MALFORMED, f"{source} is a JSON {type(record).__name__}, not an object", source=source)
-            continue
-        yield build_note(record, source, max_note_bytes)
+        item = parse_jsonl_line(line, lineno, max_note_bytes)
+        if item is not None:
+            yield item
+
+
+def parse_jsonl_line(line: bytes, lineno: int, max_note_bytes: int):
+    """One physical jsonl line (1-based ``lineno``) -> a ``Note``, an error row, or None for a
+    blank line. Shared by this reader and ``screener.spark`` so both give the same reasons."""
+    source = f"line {lineno}"
+    if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    if not line.strip():
+        return None
+    try:
+        decoded = line.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = line.decode("utf-8", "surrogateescape")  # build_note reports E204
+    try:
+        record = json.loads(decoded)
+    except ValueError:
+        return error_row(E_MALFORMED, f"{source} is not valid JSON", source=source, **_ids_from_bytes(line))
+    if not isinstance(record, dict):
+        return error_row(E_MALFORMED, f"{source} is a JSON {type(record).__name__}, not an object", source=source)
+    return build_note(record, source, max_note_bytes)
 
 
 # --------------------------------------------------------------------------- csv
