@@ -131,6 +131,7 @@ class NoteReader:
             },
         )
         self.context.add(_context_rules(self.rules.context, ConTextRule))
+        _use_single_pass_regex_matcher(self.context)
 
     # ------------------------------------------------------------------ public
     def read(self, text: str, note_date: date | None = None) -> list[Mention]:
@@ -346,6 +347,33 @@ def _context_rules(specs, rule_class) -> list:
         literal = " | ".join(r.literal for r in group)
         rules.append(rule_class(literal=literal, category=category, direction=direction, pattern=pattern, max_scope=scope))
     return rules
+
+
+def _use_single_pass_regex_matcher(context) -> None:
+    """medspaCy's RegexMatcher rebuilds ``doc.text_with_ws`` for every pattern on every Doc
+    (a fifth of the pipeline's time on dense notes). Give this component's instance a
+    subclass that reads the text once; matches are the same (expanded to whole tokens)."""
+    from medspacy.common.regex_matcher import RegexMatcher
+
+    class SinglePassRegexMatcher(RegexMatcher):
+        def __call__(self, doc):
+            text = doc.text
+            matches = []
+            for match_id, patterns in self._patterns.items():
+                on_match = self._callbacks[match_id]
+                for pattern in patterns:
+                    for found in pattern.finditer(text):
+                        span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                        if span is None or not len(span):
+                            continue
+                        matches.append((match_id, span.start, span.end))
+                        if on_match is not None:
+                            on_match(self, doc, len(matches) - 1, matches)
+            return matches
+
+    matcher = getattr(getattr(context, "_ConText__matcher", None), "_MedspacyMatcher__regex_matcher", None)
+    if type(matcher) is RegexMatcher:  # only the exact class this was written against
+        matcher.__class__ = SinglePassRegexMatcher
 
 
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
