@@ -38,6 +38,12 @@ def test_assertion_marks_span(text, phrase, flag):
         ("Dementia: [x] yes [ ] no", "Dementia"),
         ("No fever. Active bacteremia on admission.", "bacteremia"),
         ("She has no rash but has cellulitis of the abdomen.", "cellulitis"),
+        (
+            "- Safety: no active infection; no bleeding disorder (apixaban can be held); body size adequate "
+            "(BMI 26); no other implanted programmable devices; no spinal anomaly, catheter entry planned L1-2; "
+            "MRI 04/2026 without intraspinal obstruction at T11-L2; no known allergy to morphine or hydromorphone.",
+            "body size adequate",
+        ),
     ],
 )
 def test_assertion_affirmed_span_has_no_flags(text, phrase):

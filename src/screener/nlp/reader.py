@@ -337,7 +337,9 @@ def _context_rules(specs, rule_class) -> list:
     Doc text once per pattern), plain literals stay separate."""
     rules, merged = [], {}
     for r in specs:
-        scope = r.max_scope or _DEFAULT_SCOPE
+        # A terminator's own scope must be small: medspaCy's tuple_overlaps misses a scope
+        # that encloses another, so a wide terminator window would fail to cut a cue's scope.
+        scope = 1 if r.direction == "TERMINATE" else (r.max_scope or _DEFAULT_SCOPE)
         if r.regex:
             merged.setdefault((r.category, r.direction, scope), []).append(r)
         else:
