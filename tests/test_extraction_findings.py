@@ -102,3 +102,14 @@ def test_extraction_case_input_request_type_overrides_notes():
     finding = screener.extract_case(notes)["request_type"]
     assert finding.value == "replacement" and finding.source == "input"
     assert finding.superseded and finding.superseded[0].value == "trial"
+
+
+def test_extraction_evidence_to_dict_has_every_field():
+    from dataclasses import fields
+
+    from screener.model import Evidence
+
+    evidence = Evidence(key="dementia", value=False, note_id="N1", start=1, end=9, text="dementia", note_date=date(2026, 1, 2))
+    out = evidence.to_dict()
+    assert set(out) == {f.name for f in fields(Evidence)}
+    assert out["note_date"] == "2026-01-02" and out["start"] == 1

@@ -4,7 +4,7 @@ Only ``screener.nlp`` touches spaCy objects; everything downstream sees these re
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Union
 
@@ -51,9 +51,24 @@ class Evidence:
     note_date: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["note_date"] = self.note_date.isoformat() if self.note_date else None
-        return out
+        # written out (not dataclasses.asdict, which deep-copies every field): this runs
+        # for every mention of every note in a bulk run
+        return {
+            "key": self.key,
+            "value": self.value,
+            "note_id": self.note_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "section": self.section,
+            "rule_id": self.rule_id,
+            "negated": self.negated,
+            "historical": self.historical,
+            "hypothetical": self.hypothetical,
+            "family": self.family,
+            "uncertain": self.uncertain,
+            "note_date": self.note_date.isoformat() if self.note_date else None,
+        }
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ force-include); an editable install or a checkout reads the repository's ``rules
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 
+@lru_cache(maxsize=1)
 def rules_dir() -> Path:
     """The folder holding ``extraction/`` and ``payers/`` rule files."""
     packaged = Path(str(resources.files("screener"))) / "rules"
