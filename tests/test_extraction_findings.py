@@ -113,3 +113,15 @@ def test_extraction_evidence_to_dict_has_every_field():
     out = evidence.to_dict()
     assert set(out) == {f.name for f in fields(Evidence)}
     assert out["note_date"] == "2026-01-02" and out["start"] == 1
+
+
+def test_extraction_case_agreeing_older_note_supports_not_supersedes():
+    notes = [
+        _note("N1", "He denies dementia.", "2025-01-01"),
+        _note("N2", "No dementia.", "2026-01-01"),
+        _note("N0", "Dementia: [x] yes [ ] no", "2024-01-01"),
+    ]
+    finding = screener.extract_case(notes)["dementia"]
+    assert finding.value is False
+    assert [e.note_id for e in finding.evidence] == ["N2", "N1"]
+    assert [e.note_id for e in finding.superseded] == ["N0"]

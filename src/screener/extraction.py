@@ -106,7 +106,8 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
 
     Notes are ranked by ``note_date`` (undated notes first, in input order), so the most
     recent dated statement wins; keys whose resolution says ``case: max|min`` take the
-    extreme over all notes ("longest documented span").
+    extreme over all notes ("longest documented span"). Evidence from older notes with the
+    same value supports the finding; evidence of a different value is ``superseded``.
     """
     ranked = sorted(
         enumerate(per_note), key=lambda item: (item[1][0].note_date is not None, item[1][0].note_date or date.min, item[0])
@@ -126,10 +127,14 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
                 value = _combine_same_day(key, [w[1].value for w in winners])
                 winners = [w for w in winners if w[1].value == value]
         value = winners[-1][1].value
+        won = {id(f) for _, f in winners}
+        others = [f for _, f in reversed(entries) if id(f) not in won]
+        # older notes that say the same thing support the value too; only statements of a
+        # different value are superseded (kept in the trace)
         evidence = tuple(e for _, f in winners for e in f.evidence)
-        superseded = tuple(
-            e for note, f in entries for e in (f.evidence if (note, f) not in winners else ()) + f.superseded
-        )
+        evidence += tuple(e for f in others if f.value == value for e in f.evidence)
+        superseded = tuple(e for f in others if f.value != value for e in f.evidence)
+        superseded += tuple(e for _, f in entries for e in f.superseded)
         merged[key] = Finding(key=key, value=value, evidence=evidence, superseded=superseded)
     return merged
 
