@@ -210,7 +210,7 @@ class NoteReader:
         return found
 
     def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache) -> bool:
-        section = section_index.section_at(start)
+        section = section_index.section_at(start) or "none"
         if rule.sections is not None and section not in rule.sections:
             return False
         if rule.not_sections is not None and section in rule.not_sections:

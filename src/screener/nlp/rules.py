@@ -74,7 +74,7 @@ class TargetRuleSpec(_Strict):
     not_near_window: Literal["sentence", "neighbors", "section", "note"] | None = None
     not_before: str | None = None
     not_after: str | None = None
-    sections: list[str] | None = None
+    sections: list[str] | None = None  # section categories; "none" = text before any title
     not_sections: list[str] | None = None
     examples: list[str] = []
     counter_examples: list[str] = []
@@ -258,7 +258,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     sections = sections_raw.get("sections") if isinstance(sections_raw, dict) else None
     if not isinstance(sections, dict):
         raise RulesError("sections.yaml: top-level 'sections' mapping is required")
-    section_names = set(sections) | {"family_history"}
+    section_names = set(sections) | {"family_history", "none"}  # "none": before any section title
 
     context_raw = _read_yaml(root / "context.yaml") or {}
     context_rules = []

@@ -31,7 +31,7 @@ UNIT_MONTHS = {"y": 12.0, "m": 1.0, "w": 12.0 / 52.0, "d": 12.0 / 365.0}
 _DURATION = re.compile(
     rf"(?P<q>less than|fewer than|under|<|greater than|more than|over|>|at least|>=|≥|about|approximately|approx\.?|~|nearly|almost)?\s*"
     rf"(?P<n1>{NUM})(?P<and_half>\s+and\s+(?:a\s+)?half)?"
-    rf"(?:\s*(?:-|–|to)\s*(?P<n2>{NUM}))?\+?\s*"
+    rf"(?:\s*(?:-|–|to)\s*(?P<n2>{NUM}))?\+?[\s-]*"
     rf"(?P<unit>years?|yrs?|y(?=\b)|months?|mos?\.?|mo(?=\b)|m(?=\b)|weeks?|wks?|wk|w(?=\b)|days?|d(?=\b))"
     rf"(?P<half_after>\s+and\s+a\s+half)?",
     re.IGNORECASE,
@@ -198,22 +198,24 @@ def pre_post_reduction(text: str, note_date: date | None = None) -> float | None
 
 def from_to_reduction(text: str, note_date: date | None = None) -> float | None:
     """Percentage reduction between the first two numbers ("MME 120 -> 50" = 58.3), or an
-    explicit percentage ("weaned by 50%")."""
+    explicit percentage ("weaned by 50%"). Dates and parenthesised asides are skipped
+    ("from 90 (10/2025) to 45" = 50)."""
     explicit = percent(text)
     if explicit is not None and "%" in text or "percent" in text.lower():
         return explicit
+    text = re.sub(r"\([^)]*\)|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4}", " ", text)
     numbers = [n for n in _first_numbers(text, 2)]
     if len(numbers) < 2 or numbers[0] <= 0 or numbers[1] > numbers[0]:
         return None
     return round((numbers[0] - numbers[1]) / numbers[0] * 100.0, 1)
 
 
-_ASHWORTH = re.compile(r"(\d)(\+)?")
+_ASHWORTH = re.compile(r"(\d(?:\.\d)?)(\+)?")
 
 
 def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
     """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2."""
-    m = re.search(r"by\s+(\d(?:\.\d)?|one|two|three|four)\s+(?:points?|grades?)", text, re.IGNORECASE)
+    m = re.search(r"(?:by\s+|(?:dropped|decreased|fell|improved|reduced)\s+(?:by\s+)?|\ba\s+)?(\d(?:\.\d)?|one|two|three|four)[\s-]+(?:points?|grades?)", text, re.IGNORECASE)
     if m:
         return word_number(m.group(1))
     body = re.sub(r"(?i)\b(?:modified\s+)?ashworth(?:\s+scale)?(?:\s+score)?", " ", text)
