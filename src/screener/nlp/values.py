@@ -174,8 +174,9 @@ def _scores(text: str) -> list[float]:
 
 def pain_score(text: str, note_date: date | None = None) -> float | None:
     """A 0-10 pain score ("7/10", "NRS 7", "VAS 70/100" -> 7); a range gives its lower bound."""
-    # drop the rule's leading words so numbers like "NRS-11" are not read as scores
+    # scale descriptors are not scores: "NRS-11", "(NRS 0-10)", "0-10 scale"
     text = re.sub(r"\bNRS-11\b", "NRS", text)
+    text = re.sub(r"\(?[^()\d]{0,12}\b0\s*(?:-|–|to)\s*10\b[^()\d]{0,8}\)?", " ", text)
     scores = _scores(text)
     if not scores:
         return None
