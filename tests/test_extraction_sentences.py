@@ -45,6 +45,9 @@ def test_sentences_spans_index_the_original_text():
         ("Family History:\nMother with dementia.", "dementia", "family_history"),
         ("Assessment/Plan:\n1. trial", "trial", "assessment"),
         ("Pain 8/10 at rest.", "8/10", None),
+        ("FHx: mother with dementia.\nO:\nBP 120/80", "BP", "exam"),
+        ("FHx: mother with dementia.\n\nUnrecognised header\nHe has dementia.", "He has", None),
+        ("A:\n58 y/o M w/ FBSS", "FBSS", "assessment"),
     ],
 )
 def test_sections_detect_titles_at_line_start(reader, text, offset_of, section):

@@ -1,8 +1,10 @@
 """Section detection on raw text (rules/extraction/sections.yaml).
 
-A section starts at a title found at the start of a line and runs to the next title.
-``SectionIndex.section_at(offset)`` gives the category an offset falls in (None before the
-first title).
+A section starts at a title found at the start of a line and runs to the next title. A
+title followed by text on its own line ("FHx: mother with dementia") is an inline field:
+its section also ends at the next blank line, so an unrecognised header further down does
+not inherit it. ``SectionIndex.section_at(offset)`` gives the category an offset falls in
+(None before the first title or after an inline field has ended).
 """
 from __future__ import annotations
 
@@ -12,15 +14,22 @@ from dataclasses import dataclass
 
 from ..errors import RulesError
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
 
 @dataclass(frozen=True)
 class SectionIndex:
     starts: tuple[int, ...]
     categories: tuple[str, ...]
+    ends: tuple[int, ...] = ()
 
     def section_at(self, offset: int) -> str | None:
         i = bisect.bisect_right(self.starts, offset) - 1
-        return self.categories[i] if i >= 0 else None
+        if i < 0:
+            return None
+        if self.ends and offset >= self.ends[i]:
+            return None
+        return self.categories[i]
 
 
 class SectionDetector:
@@ -39,17 +48,27 @@ class SectionDetector:
             re.escape(t).replace(r"\ ", r"\s+") for t in sorted(self.title_to_category, key=len, reverse=True)
         )
         self._pattern = re.compile(
-            rf"(?im)^[ \t>*#•\-]*(?:\d{{1,2}}[.)]\s*|[A-Z][.)]\s+)?(?P<title>{alternatives})[ \t]*(?::|[ \t]-[ \t]|[ \t]*$)"
+            rf"(?im)^[ \t>*#•\-]*(?:\d{{1,2}}[.)]\s*|[A-Z][.)]\s+)?(?P<title>{alternatives})"
+            rf"[ \t]*(?::|[ \t]-[ \t]|[ \t]*$)(?P<inline>[ \t]*\S)?"
         )
 
     def index(self, text: str) -> SectionIndex:
-        starts, categories = [], []
+        starts, categories, inline = [], [], []
         for m in self._pattern.finditer(text):
             category = self.title_to_category.get(_normalise(m.group("title")))
             if category:
                 starts.append(m.start("title"))
                 categories.append(category)
-        return SectionIndex(tuple(starts), tuple(categories))
+                inline.append(m.group("inline") is not None)
+        ends = []
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else len(text)
+            if inline[i]:
+                blank = _BLANK_LINE.search(text, start, end)
+                if blank:
+                    end = blank.start()
+            ends.append(end)
+        return SectionIndex(tuple(starts), tuple(categories), tuple(ends))
 
 
 def _normalise(title: str) -> str:

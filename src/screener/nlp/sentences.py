@@ -31,6 +31,7 @@ _STRUCTURAL = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _SOFT_WRAP_MIN = 40
+_LIST_ITEM = re.compile(r"^(?:[-–—*•·▪►‣◦○→]|\(?\d{1,2}[.)])\s+")
 # a form or table row: aligned columns, checkboxes, or bracketed fields
 _TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]")  # a line this long that stops mid-sentence is a soft wrap
 
@@ -81,6 +82,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             prev_text = text[previous[0]:previous[1]].strip()
             ends_open = prev_text[-1:] not in ".!?:;"
             structural = bool(_STRUCTURAL.match(body)) or _TABULAR.search(prev_text) or _TABULAR.search(stripped)
+            # a list item followed by a capitalised line: the list has ended
+            structural = structural or (bool(_LIST_ITEM.match(prev_text)) and stripped[:1].isupper())
             if ends_open and not structural:
                 join = len(prev_text) >= _SOFT_WRAP_MIN or stripped[:1].islower()
         if join:
