@@ -125,3 +125,14 @@ def test_extraction_case_agreeing_older_note_supports_not_supersedes():
     assert finding.value is False
     assert [e.note_id for e in finding.evidence] == ["N2", "N1"]
     assert [e.note_id for e in finding.superseded] == ["N0"]
+
+
+def test_extraction_quoted_criterion_is_not_a_finding_but_the_answer_is():
+    text = ('"c. Failure or inability to tolerate other conservative treatment methods, including physical '
+            'therapy" - Over four years she has failed physical therapy, gabapentin and duloxetine.\n'
+            '"e. A psychological evaluation confirms a mental health condition is not a major contributor" - '
+            'Evaluated on 01/26/2026: psychologically cleared, favorable candidate.')
+    findings = screener.extract(text)
+    assert findings["conservative_therapy_failed"].value is True
+    assert all(e.start > text.index('" - Over') for e in findings["conservative_therapy_failed"].evidence)
+    assert findings["psych_clearance"].value is True

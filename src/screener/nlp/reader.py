@@ -146,6 +146,11 @@ class NoteReader:
         if not candidates:
             return []
         flags = self._assert(text, sentences, [(c.start, c.end, c.sentence) for c in candidates])
+        quotes = _long_quotes(text)
+        if quotes:
+            for c, f in zip(candidates, flags):
+                if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
+                    f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
         return [self._mention(text, c, f, sentences, section_index) for c, f in zip(candidates, flags)]
 
     def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -326,9 +331,34 @@ class NoteReader:
         )
 
 
+_QUOTE_MARK = re.compile(r"[\"“”]")
+_MIN_QUOTE = 40
+
+
+def _long_quotes(text: str) -> list[tuple[int, int]]:
+    """Spans of long quoted passages: in appeal and necessity letters these quote the
+    payer's criteria ("c. Failure or inability to tolerate ..."), which are not findings.
+    Quote marks are paired in order within each paragraph (a curly quote opens or closes by
+    its shape), so the answer between two quoted criteria is never taken as quoted."""
+    if '"' not in text and "“" not in text:
+        return []
+    spans = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        opened = None
+        for m in _QUOTE_MARK.finditer(text, paragraph.start(), paragraph.end()):
+            mark = m.group(0)
+            if opened is None and mark != "”":
+                opened = m.start()
+            elif opened is not None and mark != "“":
+                if m.end() - opened >= _MIN_QUOTE:
+                    spans.append((opened, m.end()))
+                opened = None
+    return spans
+
+
 # A cue without its own max_scope reaches this many tokens (in its direction) within its
 # sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
-_DEFAULT_SCOPE = 40
+_DEFAULT_SCOPE = 20
 
 
 def _context_rules(specs, rule_class) -> list:

@@ -12,7 +12,8 @@ at DEBUG). Clinical text breaks lines for three reasons, and the splitter tells 
 
 Inside a line, a sentence ends at ``.``/``!``/``?`` followed by whitespace and a capital,
 digit, bracket or bullet, unless the period ends a known abbreviation, an initial or a
-decimal number.
+decimal number; and after a closing quote followed by a dash or colon (an appeal letter
+answering a quoted criterion: ``"c. Failure of ..." - Over four years she has ...``).
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ _ABBREVIATIONS = frozenset(
     mg mcg ml b.i.d t.i.d q.i.d p.r.n a.m p.m ca cf al est
     dx hx tx rx sx fx h.o s.p c.o y.o yo""".split()
 )
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\[(•*\-\"'])")
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\[(•*\-\"'])|[\"”]\s+[-–—:]\s+")
 
 
 def _within_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -48,6 +49,10 @@ def _within_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cursor = start
     for m in _BOUNDARY.finditer(text, start, end):
         stop = m.start()
+        if text[stop] in "\"”":  # quote + dash/colon: the boundary is right after the quote
+            spans.append((cursor, stop + 1))
+            cursor = m.end()
+            continue
         word = re.search(r"([A-Za-z][A-Za-z.]*)\.?$", text[max(cursor, stop - 12):stop + 1])
         if text[stop] == ".":
             token = word.group(1).lower().rstrip(".") if word else ""

@@ -132,6 +132,9 @@ def life_expectancy_months(text: str, note_date: date | None = None) -> float | 
     -> 2.9; "more than 6 months" -> 6.1; "weeks to months" -> 1.0."""
     if _WEEKS_TO_MONTHS.search(text):
         return 1.0
+    matter = re.search(r"matter of (days|weeks)", text, re.IGNORECASE)
+    if matter:
+        return 0.1 if matter.group(1).lower() == "days" else 0.5
     found = _durations(text)
     if not found:
         return None
