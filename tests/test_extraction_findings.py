@@ -136,3 +136,18 @@ def test_extraction_quoted_criterion_is_not_a_finding_but_the_answer_is():
     assert findings["conservative_therapy_failed"].value is True
     assert all(e.start > text.index('" - Over') for e in findings["conservative_therapy_failed"].evidence)
     assert findings["psych_clearance"].value is True
+
+
+@pytest.mark.parametrize(
+    "text,key,expected",
+    [
+        ("SYSTEMIC 0PIOIDS: failed, intolerable sedation.", "systemic_opioids_failed", True),
+        ("Has done a home exercise pr0gram daily for 6 months.", "home_exercise_program", True),
+        ("He has fai1ed physical therapy.", "conservative_therapy_failed", True),
+    ],
+)
+def test_extraction_reads_through_ocr_digit_swaps(text, key, expected):
+    findings = screener.extract(text)
+    assert findings[key].value is expected
+    evidence = findings[key].evidence[0]
+    assert text[evidence.start:evidence.end] == evidence.text  # quotes the original characters

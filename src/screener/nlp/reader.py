@@ -142,10 +142,11 @@ class NoteReader:
             return []
         starts = [s for s, _ in sentences]
         section_index = self.sections.index(text)
-        candidates = self._match(text, sentences, starts, section_index, note_date)
+        view = ocr_view(text)  # same length: offsets are shared with ``text``
+        candidates = self._match(view, sentences, starts, section_index, note_date)
         if not candidates:
             return []
-        flags = self._assert(text, sentences, [(c.start, c.end, c.sentence) for c in candidates])
+        flags = self._assert(view, sentences, [(c.start, c.end, c.sentence) for c in candidates])
         quotes = _long_quotes(text)
         if quotes:
             for c, f in zip(candidates, flags):
@@ -329,6 +330,19 @@ class NoteReader:
             sentence_end=s_end,
             **flags,
         )
+
+
+_OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2})0\b")
+_OCR_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
+
+
+def ocr_view(text: str) -> str:
+    """The text as the rules read it: OCR's digit-for-letter swaps inside words undone
+    ("0PIOIDS" -> "OPIOIDS", "pr0gram" -> "program", "fai1ed" -> "failed"). Same length,
+    so every offset still points into the original note; evidence quotes the original."""
+    if "0" not in text and "1" not in text:
+        return text
+    return _OCR_ONE.sub("l", _OCR_ZERO.sub("O", text))
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")
