@@ -373,6 +373,10 @@ def _long_quotes(text: str) -> list[tuple[int, int]]:
 # A cue without its own max_scope reaches this many tokens (in its direction) within its
 # sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
 _DEFAULT_SCOPE = 20
+# conditionals and plans govern a whole clause ("if the trial gives at least 50% relief with
+# improved function and tolerable side effects, ..."): a wider window
+_WIDE_SCOPE = 40
+_WIDE_SCOPE_CATEGORIES = frozenset({"HYPOTHETICAL", "FUTURE", "POSSIBLE_EXISTENCE"})
 
 
 def _context_rules(specs, rule_class) -> list:
@@ -383,7 +387,8 @@ def _context_rules(specs, rule_class) -> list:
     for r in specs:
         # A terminator's own scope must be small: medspaCy's tuple_overlaps misses a scope
         # that encloses another, so a wide terminator window would fail to cut a cue's scope.
-        scope = 1 if r.direction == "TERMINATE" else (r.max_scope or _DEFAULT_SCOPE)
+        default = _WIDE_SCOPE if r.category in _WIDE_SCOPE_CATEGORIES else _DEFAULT_SCOPE
+        scope = 1 if r.direction == "TERMINATE" else (r.max_scope or default)
         if r.regex:
             merged.setdefault((r.category, r.direction, scope), []).append(r)
         else:
