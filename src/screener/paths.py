@@ -10,16 +10,25 @@ from importlib import resources
 from pathlib import Path
 
 
+def data_dir(name: str) -> Path | None:
+    """A data folder shipped in the wheel as ``screener/<name>`` (pyproject's
+    force-include) or, in a checkout or editable install, the repository's ``<name>/``."""
+    packaged = Path(str(resources.files("screener"))) / name
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / name
+    if checkout.is_dir():
+        return checkout
+    return None
+
+
 @lru_cache(maxsize=1)
 def rules_dir() -> Path:
     """The folder holding ``extraction/`` and ``payers/`` rule files."""
-    packaged = Path(str(resources.files("screener"))) / "rules"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[2] / "rules"
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError("E001 rules folder not found: neither screener/rules nor <repo>/rules")
+    found = data_dir("rules")
+    if found is None:
+        raise FileNotFoundError("E001 rules folder not found: neither screener/rules nor <repo>/rules")
+    return found
 
 
 def package_file(name: str) -> Path:

@@ -7,22 +7,19 @@ Built from the annotated cases in ``sample_notes/cases/*/`` (format:
 """
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from ..errors import InputError
 from ..model import Note
+from ..paths import data_dir
 
 
 def sample_notes_dir() -> Path:
     """The folder holding the sample cases (``cases/<case>/case.yaml`` + notes)."""
-    packaged = Path(str(resources.files("screener"))) / "sample_notes"
-    if packaged.is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[3] / "sample_notes"
-    if checkout.is_dir():
-        return checkout
-    raise InputError("sample notes not found: neither screener/sample_notes nor <repo>/sample_notes")
+    found = data_dir("sample_notes")
+    if found is None:
+        raise InputError("sample notes not found: neither screener/sample_notes nor <repo>/sample_notes")
+    return found
 
 
 def sample_extract(folder: Path | str | None = None) -> list[Note]:
