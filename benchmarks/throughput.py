@@ -46,6 +46,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 DEFAULT_MTSAMPLES = REPO.parent / "shared" / "benchmarks" / "mtsamples" / "mtsamples_first321.csv"
 STEPS = ("tokens", "workers", "memory")
+OPTIONAL_STEPS = ("spark",)  # needs pyspark and Java: run with --only spark
 
 
 def silence() -> None:
@@ -332,7 +333,10 @@ def report(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Throughput benchmark: screener vs blank tokenizer vs medspaCy")
     ap.add_argument("--quick", action="store_true", help="small samples (a minute or two)")
-    ap.add_argument("--only", default=",".join(STEPS), help=f"comma-separated steps: {', '.join(STEPS)}")
+    ap.add_argument("--only", default=",".join(STEPS),
+                    help=f"comma-separated steps: {', '.join(STEPS + OPTIONAL_STEPS)} (spark only when named)")
+    ap.add_argument("--spark-cores", default="1,2", help="local[N] runs of the spark step (e.g. 1,2,16)")
+    ap.add_argument("--spark-notes", type=int, default=4000, help="generated notes for the spark step")
     ap.add_argument("--mtsamples", type=Path, default=DEFAULT_MTSAMPLES, help="MTSamples CSV (column transcription)")
     ap.add_argument("--extract-notes", type=int, default=20000, help="size of the generated extract (>= 20000)")
     ap.add_argument("--sample-notes", type=int, default=None, help="notes per corpus timed in-process (default 1500; quick 300)")
@@ -378,6 +382,11 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in steps:
         print("memory ...", flush=True)
         results["memory"] = bench_memory(sizes, args)
+    if "spark" in steps:
+        print("spark (notes/s per local[N], benchmarks/spark_throughput.py) ...", flush=True)
+        import spark_throughput
+
+        spark_throughput.main(["--notes", str(args.spark_notes), "--cores", args.spark_cores])
     print()
     print(report(results))
     print(f"(total {time.perf_counter() - started:.0f}s; command: python benchmarks/throughput.py "
