@@ -23,6 +23,10 @@ def _sentences(text):
             ["THE PATIENT HAS FAILED CONSERVATIVE TREATMENT INCLUDING PHYSICAL\nTHERAPY AND MEDICATIONS."],
         ),
         ("PLAN\nIntrathecal trial.", ["PLAN", "Intrathecal trial."]),
+        (
+            " Coagulopathy | none; not on anticoag\n Body habitus | BMI 27.4, adequate for abdominal pump",
+            ["Coagulopathy | none; not on anticoag", "Body habitus | BMI 27.4, adequate for abdominal pump"],
+        ),
         ("no sentences here", ["no sentences here"]),
         ("   \n\n  ", []),
     ],

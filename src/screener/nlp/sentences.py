@@ -34,7 +34,7 @@ _STRUCTURAL = re.compile(
 _SOFT_WRAP_MIN = 40
 _LIST_ITEM = re.compile(r"^(?:[-–—*•·▪►‣◦○→]|\(?\d{1,2}[.)])\s+")
 # a form or table row: aligned columns, checkboxes, or bracketed fields
-_TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]")  # a line this long that stops mid-sentence is a soft wrap
+_TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]|\s\|\s|^\|")  # a line this long that stops mid-sentence is a soft wrap
 
 _ABBREVIATIONS = frozenset(
     """dr mr mrs ms st vs v e.g i.e etc approx appt pt pts no nos fig dept jr sr inc
