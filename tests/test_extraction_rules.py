@@ -78,3 +78,28 @@ def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, o
     assert message.startswith("E100")
     assert Path(filename).name in message
     assert expected in message
+
+
+def test_extraction_rules_at_most_needs_bool_key_and_parser(tmp_path):
+    root = _copy_rules(tmp_path)
+    path = root / "targets" / "contraindications.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "    - id: dementia.term\n"
+    path.write_text(text.replace(old, old + "      at_most: 3\n", 1), encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_extraction_rules(root)
+    assert "at_most" in str(info.value) and "dementia.term" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text,note_date,expected",
+    [
+        ("Physical therapy, most recently September to November 2025.", date(2026, 3, 1), True),
+        ("Physical therapy, most recently September to November 2019.", date(2026, 3, 1), None),
+    ],
+)
+def test_extraction_dated_care_counts_only_when_recent(text, note_date, expected):
+    import screener
+
+    finding = screener.extract(text, note_date=note_date).get("conservative_therapy_within_last_year")
+    assert (finding.value if finding else None) is expected

@@ -211,6 +211,10 @@ class NoteReader:
                             value = PARSERS[rule.parser](m.group(0), note_date)
                             if value is None:
                                 continue
+                            if rule.at_most is not None:
+                                if value > rule.at_most:
+                                    continue  # too old to support the finding; never a "false"
+                                value = True
                         seen.add((rule.id, start, end))
                         found.append(_Candidate(rule, start, end, i, value))
         return found

@@ -61,6 +61,7 @@ class TargetRuleSpec(_Strict):
     group: int | str | None = None
     value: Any = True
     parser: str | None = None
+    at_most: float | None = None  # bool key + parser: a mention (true) only when parsed <= at_most
     negated: Any = UNSET
     hypothetical: Any = UNSET
     future: Any = UNSET
@@ -113,6 +114,7 @@ class TargetRule:
     value: Any
     parser: str | None
     states: dict[str, Any]
+    at_most: float | None
     near: tuple[str, ...]
     not_near: tuple[str, ...]
     window: str
@@ -204,6 +206,8 @@ def _build_target(
         _check_value(value, key, source, node, "value")
     if spec.parser is not None and spec.parser not in PARSERS:
         raise _err(source, node, f"unknown parser {spec.parser!r}; allowed: {sorted(PARSERS)}")
+    if spec.at_most is not None and (key_type != "bool" or spec.parser is None):
+        raise _err(source, node, "at_most needs a bool key and a parser (true when the parsed number <= at_most)")
     for name in (*spec.near, *spec.not_near):
         if name not in concepts:
             raise _err(source, node, f"unknown concept {name!r}; allowed: {sorted(concepts)}")
@@ -230,6 +234,7 @@ def _build_target(
         value=value,
         parser=spec.parser,
         states=states,
+        at_most=spec.at_most,
         near=tuple(spec.near),
         not_near=tuple(spec.not_near),
         window=spec.window,
