@@ -151,3 +151,11 @@ def test_extraction_reads_through_ocr_digit_swaps(text, key, expected):
     assert findings[key].value is expected
     evidence = findings[key].evidence[0]
     assert text[evidence.start:evidence.end] == evidence.text  # quotes the original characters
+
+
+def test_extraction_reads_speech_recognition_split_words():
+    text = "he had the in trathecal morphine trial on April 28 with 75 percent relief"
+    findings = screener.extract(text)
+    assert findings["trial_done"].value is True
+    evidence = findings["trial_done"].evidence[0]
+    assert text[evidence.start:evidence.end] == evidence.text

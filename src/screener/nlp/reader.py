@@ -340,10 +340,16 @@ _OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2
 _OCR_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
 
 
+_SPEECH_SPLITS = re.compile(r"\b([Ii])n (trathecal)\b")
+
+
 def ocr_view(text: str) -> str:
     """The text as the rules read it: OCR's digit-for-letter swaps inside words undone
-    ("0PIOIDS" -> "OPIOIDS", "pr0gram" -> "program", "fai1ed" -> "failed"). Same length,
-    so every offset still points into the original note; evidence quotes the original."""
+    ("0PIOIDS" -> "OPIOIDS", "pr0gram" -> "program", "fai1ed" -> "failed") and speech
+    recognition's split of "intrathecal" ("in trathecal") joined. Same length, so every
+    offset still points into the original note; evidence quotes the original."""
+    if "trathecal" in text:
+        text = _SPEECH_SPLITS.sub(lambda m: f"{m.group(1)}n{m.group(2)} ", text)
     if "0" not in text and "1" not in text:
         return text
     return _OCR_ONE.sub("l", _OCR_ZERO.sub("O", text))
