@@ -159,3 +159,9 @@ def test_extraction_reads_speech_recognition_split_words():
     assert findings["trial_done"].value is True
     evidence = findings["trial_done"].evidence[0]
     assert text[evidence.start:evidence.end] == evidence.text
+
+
+def test_extraction_relief_from_other_treatments_is_not_trial_relief():
+    text = ("She completed a trial of several bladder agents. The patient had less than 20% improvement "
+            "with anticholinergics. Physical therapy gave 30% relief.")
+    assert "trial_pain_reduction_pct" not in screener.extract(text)
