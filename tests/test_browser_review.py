@@ -282,7 +282,12 @@ def test_browser_app_bad_upload_shows_reason(driver, app, tmp_path):
     _open(driver, app + "/")
     driver.find_element(By.ID, "f-file").send_keys(str(bad))
     driver.find_element(By.ID, "f-submit").click()
-    err = driver.find_element(By.CSS_SELECTOR, ".formerr")
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    err = WebDriverWait(driver, 20).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".formerr"))
+    )
     assert "upload must be one of" in err.text
 
 

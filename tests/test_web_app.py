@@ -10,6 +10,7 @@ import http.client
 import json
 import logging
 import threading
+import time
 import uuid
 
 import pytest
@@ -225,6 +226,10 @@ def test_web_app_log_has_no_note_text(server):
     request(server, "POST", "/screen", b"{" + marker.encode(), {"Content-Type": "application/json"})
     request(server, "GET", f"/?q={marker}")
     request(server, "POST", "/review", f"text={marker}&patient_id=P1".encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+    # the handler logs after the response is sent: wait (bounded) for the fourth line
+    deadline = time.monotonic() + 5
+    while len(server.capture.lines) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
     lines = server.capture.lines
     assert lines == ["POST /screen 200 " + lines[0].split()[-1], "POST /screen 400 " + lines[1].split()[-1],
                      "GET / 200 " + lines[2].split()[-1], "POST /review 200 " + lines[3].split()[-1]]
