@@ -221,6 +221,11 @@ def test_web_app_security_headers(server, path, method):
 
 def test_web_app_log_has_no_note_text(server):
     marker = f"SECRET-{uuid.uuid4().hex}"
+    # earlier tests' handlers may still be writing their log lines: let them settle first
+    settled = -1
+    while settled != len(server.capture.lines):
+        settled = len(server.capture.lines)
+        time.sleep(0.2)
     server.capture.lines.clear()
     request(server, "POST", "/screen", [note(text=f"{marker} denies dementia", pid=f"PID-{marker}")])
     request(server, "POST", "/screen", b"{" + marker.encode(), {"Content-Type": "application/json"})
