@@ -49,11 +49,10 @@ def _evidence(m: Mention, note_id: str, note_date: date | None, value: Any) -> E
     )
 
 
-def _note_value(key: str, mentions: list[Mention]) -> Any:
-    """Combine one note's asserted values for ``key`` (resolution.yaml ``note:``)."""
-    values = [m.value for m in mentions if m.value is not None]
-    if not values:
-        return None
+def _combine(key: str, values: list[Any], *, same_day: bool = False) -> Any:
+    """One value from several asserted values of ``key`` (resolution.yaml ``note:`` and
+    ``order:``). Within a note a number takes ``first`` unless told otherwise; between notes
+    of the same day (``same_day``) the later note in input order wins unless ``max``/``min``."""
     kind = vocabulary()[key].type
     how = _resolution(key).get("note")
     if kind == "bool":
@@ -62,18 +61,20 @@ def _note_value(key: str, mentions: list[Mention]) -> Any:
         return True if True in values else False
     if kind == "enum":
         order = _resolution(key).get("order") or []
-        for candidate in order:
-            if candidate in values:
-                return candidate
-        return values[0]
-    how = how or "first"
+        return next((v for v in order if v in values), values[-1] if same_day else values[0])
     if how == "max":
         return max(values)
     if how == "min":
         return min(values)
-    if how == "last":
+    if same_day or how == "last":
         return values[-1]
     return values[0]
+
+
+def _note_value(key: str, mentions: list[Mention]) -> Any:
+    """Combine one note's asserted values for ``key``."""
+    values = [m.value for m in mentions if m.value is not None]
+    return _combine(key, values) if values else None
 
 
 def _note_findings(mentions: list[Mention], note_id: str, note_date: date | None) -> Findings:
@@ -124,7 +125,7 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
             latest_date = entries[-1][0].note_date
             winners = [e for e in entries if e[0].note_date == latest_date] if latest_date else [entries[-1]]
             if len({w[1].value for w in winners}) > 1:  # same day, different values
-                value = _combine_same_day(key, [w[1].value for w in winners])
+                value = _combine(key, [w[1].value for w in winners], same_day=True)
                 winners = [w for w in winners if w[1].value == value]
         value = winners[-1][1].value
         won = {id(f) for _, f in winners}
@@ -137,17 +138,6 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
         superseded += tuple(e for _, f in entries for e in f.superseded)
         merged[key] = Finding(key=key, value=value, evidence=evidence, superseded=superseded)
     return merged
-
-
-def _combine_same_day(key: str, values: list[Any]) -> Any:
-    kind = vocabulary()[key].type
-    how = _resolution(key).get("note")
-    if kind == "bool":
-        return (False if False in values else True) if how == "false_wins" else (True if True in values else False)
-    if kind == "enum":
-        order = _resolution(key).get("order") or []
-        return next((v for v in order if v in values), values[-1])
-    return {"max": max, "min": min}.get(how or "", lambda vs: vs[-1])(values)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ group; a modifier only counts for a target in the same sentence.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ from .trie import compile_stems
 from .text import sanitise
 from .values import PARSERS
 
-log = logging.getLogger(__name__)
 
 # ConText categories -> the assertion flags a mention carries
 _FLAG_OF_CATEGORY = {
