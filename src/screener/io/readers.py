@@ -430,6 +430,8 @@ def _read_csv(path: Path, max_note_bytes: int) -> Iterator[ReadItem]:
 
 
 def _columns(header: list[str], path: Path) -> dict[str, int]:
+    """Field -> position of its column (first match, case-insensitive); E300 when a
+    required field has no column. Shared by the csv and parquet readers."""
     index = {}
     for i, name in enumerate(header):
         key = name.strip().lower()
@@ -530,14 +532,8 @@ def _read_parquet(path: Path, max_note_bytes: int) -> Iterator[ReadItem]:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not parquet
         raise InputError(f"{path}: not a readable parquet file ({type(exc).__name__})") from None
-    names = {}
-    for name in parquet.schema_arrow.names:
-        key = name.strip().lower()
-        if key in FIELDS and key not in names:
-            names[key] = name
-    missing = [k for k in REQUIRED_FIELDS if k not in names]
-    if missing:
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)}")
+    columns = parquet.schema_arrow.names
+    names = {key: columns[i] for key, i in _columns(columns, path).items()}
     return _parquet_rows(parquet, names, max_note_bytes)
 
 
