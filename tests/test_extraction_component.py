@@ -25,7 +25,7 @@ def test_component_medspacy_target_rules_cover_every_rule():
 
 
 def test_component_context_uses_single_pass_regex_matcher(reader):
-    """The speed-up of nlp.reader._use_single_pass_regex_matcher is in place (a medspaCy
+    """The speed-up of nlp.context._use_single_pass_regex_matcher is in place (a medspaCy
     upgrade that renames its internals would silently fall back to the slow matcher)."""
-    matcher = reader.context._ConText__matcher._MedspacyMatcher__regex_matcher
+    matcher = reader.context.component._ConText__matcher._MedspacyMatcher__regex_matcher
     assert type(matcher).__name__ == "SinglePassRegexMatcher"

@@ -9,9 +9,10 @@ Data flow for one note (``NoteReader.read``):
 4. ``reader.ocr_view``: a same-length view with OCR digit-for-letter swaps undone, which
    the rules read (evidence always quotes the original text)
 5. ``targets``: a trie-compiled trigger scan picks candidate sentences; the target rules of
-   the triggered finding keys (rules/extraction/targets/*.yaml) run on those sentences
+   the triggered finding keys (rules/extraction/targets/*.yaml) run on those sentences,
+   each only where the sentence holds the literals its regex needs (``literals``)
 6. ``assertion``: the sentences that hold a target are joined into small spaCy Docs and
-   medspaCy's ConText (rules/extraction/context.yaml) marks each target negated,
+   medspaCy's ConText (``context``; rules/extraction/context.yaml) marks each target negated,
    historical, resolved, hypothetical, future, family or uncertain; cues act within a token
    window of their own sentence, never inside the target's own words
 7. ``values``: value parsers turn matched text into numbers (percentages, durations, ...)

@@ -1,10 +1,13 @@
 """Reads one note into ``Mention`` records: sections, sentences, targets, ConText, values.
 
-Only the sentences that hold a target candidate are turned into a spaCy ``Doc`` (joined
-into one small "digest" Doc per note), so spaCy's cost follows the amount of relevant text,
-not the length of the note. ConText (medspaCy's ``medspacy_context`` component, with the
-modifiers of rules/extraction/context.yaml) runs on that Doc with the targets as a span
-group; a modifier only counts for a target in the same sentence.
+A trie-compiled trigger scan picks the candidate sentences and the finding keys each may
+hold; a key's rules run only there, and a rule's regex only where the sentence holds the
+literals it cannot match without (``nlp.literals``). Only the sentences that hold a target
+are turned into a spaCy ``Doc`` (joined into one small "digest" Doc per note), so spaCy's
+cost follows the amount of relevant text, not the length of the note. ConText
+(``nlp.context.SentenceContext``: medspaCy's component with the modifiers of
+rules/extraction/context.yaml) runs on that Doc; a modifier only counts for a target in
+the same sentence.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Sequence
 
+from .context import SentenceContext
+from .literals import could_match
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules
 from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
@@ -36,7 +41,6 @@ _FLAG_OF_CATEGORY = {
 }
 # precedence when several flags apply: the first that has an opinion decides the value
 _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
-_SPAN_GROUP = "screener_targets"
 _DIGEST_SENTENCES = 48
 
 
@@ -103,7 +107,6 @@ class NoteReader:
         silence_third_party_loggers()
         warnings.filterwarnings("ignore", message=r"\[W036\]")  # empty medspaCy sub-matchers
         import spacy
-        from medspacy.context import ConText, ConTextRule  # registers "medspacy_context"
 
         self.rules = rules or default_rules()
         self.sections = SectionDetector(self.rules.sections)
@@ -118,18 +121,7 @@ class NoteReader:
             self._rules_by_key.setdefault(rule.key, []).append(rule)
 
         self.nlp = spacy.blank("en")
-        self.context: ConText = self.nlp.add_pipe(
-            "medspacy_context",
-            config={
-                "rules": None,
-                "input_span_type": "group",
-                "span_group_name": _SPAN_GROUP,
-                "span_attrs": None,
-                "max_scope": _DEFAULT_SCOPE,
-            },
-        )
-        self.context.add(_context_rules(self.rules.context, ConTextRule))
-        _use_single_pass_regex_matcher(self.context)
+        self.context = SentenceContext(self.nlp, self.rules.context)
 
     # ------------------------------------------------------------------ public
     def read(self, text: str, note_date: date | None = None) -> list[Mention]:
@@ -196,8 +188,12 @@ class NoteReader:
         seen: set[tuple] = set()
         for i in sorted(keys_by_sentence):
             s_start, s_end = sentences[i]
+            sentence = text[s_start:s_end]
+            lowered = sentence.lower() if sentence.isascii() else None  # for the literal pre-check
             for key in sorted(keys_by_sentence[i]):
                 for rule in self._rules_by_key.get(key, ()):
+                    if lowered is not None and not could_match(rule.required, lowered):
+                        continue
                     for m in rule.regex.finditer(text, s_start, s_end):
                         start, end = m.span(rule.group) if rule.group is not None else m.span()
                         if start < 0 or start == end or (rule.id, start, end) in seen:
@@ -283,27 +279,19 @@ class NoteReader:
             cursor += (e - s) + 2
         digest = "\n\n".join(pieces)
         doc = self.nlp.make_doc(digest)
-        # every ConText rule has a token window (see _context_rules), so spaCy sentence
-        # boundaries are not needed; modifiers are kept to their target's sentence below
+        # every ConText rule has a token window (see nlp.context), so spaCy sentence
+        # boundaries are not needed; modifiers are kept to their target's sentence
         digest_starts = [sentences[i][0] + base_of[i] for i in used]
-        spans, index_of_span = [], []
+        targets, index_of_target = [], []
         for n, (start, end, i) in enumerate(located):
-            span = doc.char_span(start + base_of[i], end + base_of[i], label="TARGET", alignment_mode="expand")
+            span = doc.char_span(start + base_of[i], end + base_of[i], alignment_mode="expand")
             if span is not None and len(span):
-                spans.append(span)
-                index_of_span.append(n)
-        doc.spans[_SPAN_GROUP] = spans
-        self.context(doc)
+                targets.append((span.start, span.end))
+                index_of_target.append(n)
         flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
-        for span, n in zip(doc.spans[_SPAN_GROUP], index_of_span):
-            sentence = bisect.bisect_right(digest_starts, span.start_char)
-            for modifier in span._.modifiers:
-                mod_start, mod_end = modifier.modifier_span
-                if bisect.bisect_right(digest_starts, doc[mod_start].idx) != sentence:
-                    continue  # a windowed modifier must not reach into another sentence
-                if span.start <= mod_start and mod_end <= span.end:
-                    continue  # a cue inside the target's own words is part of the concept
-                flag = _FLAG_OF_CATEGORY.get(modifier.category.upper())
+        for n, categories in zip(index_of_target, self.context.categories(doc, targets, digest_starts)):
+            for category in categories:
+                flag = _FLAG_OF_CATEGORY.get(category)
                 if flag:
                     flags[n][flag] = True
         return flags
@@ -336,6 +324,7 @@ class NoteReader:
 
 _OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2})0\b")
 _OCR_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
+_OCR_ANY = re.compile(r"[A-Za-z][01]|\b0[A-Z]")  # what every swap above needs: one search, usually none
 
 
 _SPEECH_SPLITS = re.compile(r"\b([Ii])n (trathecal)\b")
@@ -348,7 +337,7 @@ def ocr_view(text: str) -> str:
     offset still points into the original note; evidence quotes the original."""
     if "trathecal" in text:
         text = _SPEECH_SPLITS.sub(lambda m: f"{m.group(1)}n{m.group(2)} ", text)
-    if "0" not in text and "1" not in text:
+    if ("0" not in text and "1" not in text) or not _OCR_ANY.search(text):
         return text
     return _OCR_ONE.sub("l", _OCR_ZERO.sub("O", text))
 
@@ -376,63 +365,6 @@ def _long_quotes(text: str) -> list[tuple[int, int]]:
                     spans.append((opened, m.end()))
                 opened = None
     return spans
-
-
-# A cue without its own max_scope reaches this many tokens (in its direction) within its
-# sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
-_DEFAULT_SCOPE = 20
-# conditionals and plans govern a whole clause ("if the trial gives at least 50% relief with
-# improved function and tolerable side effects, ..."): a wider window
-_WIDE_SCOPE = 40
-_WIDE_SCOPE_CATEGORIES = frozenset({"HYPOTHETICAL", "FUTURE", "POSSIBLE_EXISTENCE"})
-
-
-def _context_rules(specs, rule_class) -> list:
-    """ConTextRules from the validated specs. Regex cues with the same category, direction
-    and scope are merged into one alternation (medspaCy's RegexMatcher re-reads the whole
-    Doc text once per pattern), plain literals stay separate."""
-    rules, merged = [], {}
-    for r in specs:
-        # A terminator's own scope must be small: medspaCy's tuple_overlaps misses a scope
-        # that encloses another, so a wide terminator window would fail to cut a cue's scope.
-        default = _WIDE_SCOPE if r.category in _WIDE_SCOPE_CATEGORIES else _DEFAULT_SCOPE
-        scope = 1 if r.direction == "TERMINATE" else (r.max_scope or default)
-        if r.regex:
-            merged.setdefault((r.category, r.direction, scope), []).append(r)
-        else:
-            rules.append(rule_class(literal=r.literal, category=r.category, direction=r.direction, max_scope=scope))
-    for (category, direction, scope), group in merged.items():
-        pattern = "|".join(f"(?:{r.regex})" for r in group)
-        literal = " | ".join(r.literal for r in group)
-        rules.append(rule_class(literal=literal, category=category, direction=direction, pattern=pattern, max_scope=scope))
-    return rules
-
-
-def _use_single_pass_regex_matcher(context) -> None:
-    """medspaCy's RegexMatcher rebuilds ``doc.text_with_ws`` for every pattern on every Doc
-    (a fifth of the pipeline's time on dense notes). Give this component's instance a
-    subclass that reads the text once; matches are the same (expanded to whole tokens)."""
-    from medspacy.common.regex_matcher import RegexMatcher
-
-    class SinglePassRegexMatcher(RegexMatcher):
-        def __call__(self, doc):
-            text = doc.text
-            matches = []
-            for match_id, patterns in self._patterns.items():
-                on_match = self._callbacks[match_id]
-                for pattern in patterns:
-                    for found in pattern.finditer(text):
-                        span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
-                        if span is None or not len(span):
-                            continue
-                        matches.append((match_id, span.start, span.end))
-                        if on_match is not None:
-                            on_match(self, doc, len(matches) - 1, matches)
-            return matches
-
-    matcher = getattr(getattr(context, "_ConText__matcher", None), "_MedspacyMatcher__regex_matcher", None)
-    if type(matcher) is RegexMatcher:  # only the exact class this was written against
-        matcher.__class__ = SinglePassRegexMatcher
 
 
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
