@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import RulesError
 from ..paths import rules_dir
 from ..vocabulary import vocabulary
+from .literals import required_literals
 from .values import PARSERS
 
 UNSET = "default"
@@ -126,6 +127,9 @@ class TargetRule:
     source: str
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    # "any of" sets of lower-case literals every match contains (nlp.literals): a sentence
+    # without them is skipped before the regex runs
+    required: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,7 @@ def _build_target(
         source=source,
         examples=tuple(spec.examples),
         counter_examples=tuple(spec.counter_examples),
+        required=required_literals(regex),
     )
 
 

@@ -1,0 +1,75 @@
+"""screener.nlp.literals: the literal pre-check must never skip a sentence a rule matches."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from screener.nlp.literals import could_match, required_literals
+from screener.nlp.rules import default_rules
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    "pattern, flags, expected",
+    [
+        (r"intrathecal", re.I, [{"intrathecal"}]),
+        (r"\bpump\b", 0, [{"pump"}]),
+        # re's parser factors the common "t" out of the branches: weaker, still sound
+        (r"(?:trial|test)\s+dose", re.I, [{"dose"}, {"rial", "est"}]),
+        (r"intra[- ]?thecal", re.I, [{"thecal"}, {"intra"}]),  # the longer literal first
+        (r"(?:a|)pump", 0, [{"pump"}]),                   # an empty branch requires nothing
+        (r"(?:pump)?trial", 0, [{"trial"}]),              # an optional group requires nothing
+        (r"(?:pump){2,}", 0, [{"pump"}]),                 # a repeat of at least one does
+        (r"(?<=pump )trial", 0, [{"trial"}]),             # look-behind may see outside the sentence
+        (r"(?=pump)\w+", 0, []),                          # look-ahead consumes nothing
+        (r"\d+%", 0, [{"%"}]),
+        (r"caf\u00e9 visit", 0, [{" visit"}, {"caf"}]),   # a non-ASCII letter ends a literal
+        (r"(?-i:PT) visit", re.I, [{" visit"}, {"pt"}]),  # lower-cased, also for case-sensitive parts
+        (r"[a-z]+", 0, []),
+    ],
+)
+def test_required_literals_of_patterns(pattern, flags, expected):
+    assert [set(s) for s in required_literals(re.compile(pattern, flags))] == expected
+
+
+@pytest.mark.parametrize(
+    "required, text, expected",
+    [
+        ((), "anything", True),
+        ((frozenset({"pump"}),), "the pump works", True),
+        ((frozenset({"pump"}),), "the trial works", False),
+        ((frozenset({"pump"}), frozenset({"trial", "test"})), "pump test", True),
+        ((frozenset({"pump"}), frozenset({"trial", "test"})), "pump only", False),
+    ],
+)
+def test_could_match(required, text, expected):
+    assert could_match(required, text) is expected
+
+
+def _texts():
+    rules = default_rules().targets
+    texts = [t for r in rules for t in (*r.examples, *r.counter_examples)]
+    for folder in ("sample_notes", "eval"):
+        texts += [p.read_text(encoding="utf-8") for p in sorted((REPO / folder).rglob("*.txt"))]
+    return texts
+
+
+def test_every_match_of_every_rule_contains_its_required_literals():
+    """Soundness on every rule example and every bundled note: whatever a rule matches
+    holds a literal of each of its required sets."""
+    checked = 0
+    for text in _texts():
+        for rule in default_rules().targets:
+            for m in rule.regex.finditer(text):
+                if m.group(0).isascii():
+                    assert could_match(rule.required, m.group(0).lower()), (rule.id, rule.required)
+                    checked += 1
+    assert checked > 1000
+
+
+def test_most_rules_have_a_pre_check():
+    rules = default_rules().targets
+    assert sum(1 for r in rules if r.required) >= 0.9 * len(rules)
