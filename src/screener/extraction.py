@@ -77,17 +77,18 @@ def _note_value(key: str, mentions: list[Mention]) -> Any:
     return _combine(key, values) if values else None
 
 
-def _note_findings(mentions: list[Mention], note_id: str, note_date: date | None) -> Findings:
-    by_key: dict[str, list[Mention]] = defaultdict(list)
-    for m in mentions:
-        by_key[m.key].append(m)
+def _note_findings(mentions: list[Mention], evidence: list[Evidence]) -> Findings:
+    """A note's findings from its mentions and their ``Evidence`` (parallel lists)."""
+    by_key: dict[str, list[tuple[Mention, Evidence]]] = defaultdict(list)
+    for m, ev in zip(mentions, evidence):
+        by_key[m.key].append((m, ev))
     findings: Findings = {}
-    for key, ms in by_key.items():
-        value = _note_value(key, ms)
+    for key, pairs in by_key.items():
+        value = _note_value(key, [m for m, _ in pairs])
         if value is None:
             continue
-        support = tuple(_evidence(m, note_id, note_date, m.value) for m in ms if m.value == value)
-        other = tuple(_evidence(m, note_id, note_date, m.value) for m in ms if m.value is not None and m.value != value)
+        support = tuple(ev for m, ev in pairs if m.value == value)
+        other = tuple(ev for m, ev in pairs if m.value is not None and m.value != value)
         findings[key] = Finding(key=key, value=value, evidence=support, superseded=other)
     return findings
 
@@ -97,9 +98,14 @@ def mentions(text: str, note_date: date | None = None) -> list[Mention]:
     return default_reader().read(text, note_date)
 
 
+def findings_of(ms: list[Mention], note_id: str, note_date: date | None = None) -> Findings:
+    """One note's findings from its mentions (see ``mentions``)."""
+    return _note_findings(ms, [_evidence(m, note_id, note_date, m.value) for m in ms])
+
+
 def extract(text: str, note_date: date | None = None, note_id: str = "note") -> Findings:
     """Findings of one note. Raises ``NoteError`` for text that cannot be read."""
-    return _note_findings(mentions(text, note_date), note_id, note_date)
+    return findings_of(mentions(text, note_date), note_id, note_date)
 
 
 def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
@@ -162,8 +168,9 @@ def read_case(notes: Iterable[Note]) -> CaseReading:
         except NoteError as exc:
             errors.append((note.note_id, str(exc)))
             continue
-        per_note.append((note, _note_findings(ms, note.note_id, note.note_date)))
-        all_mentions.extend(_evidence(m, note.note_id, note.note_date, m.value) for m in ms)
+        evidence = [_evidence(m, note.note_id, note.note_date, m.value) for m in ms]
+        per_note.append((note, _note_findings(ms, evidence)))
+        all_mentions.extend(evidence)
     merged = merge_findings(per_note)
     return CaseReading(_with_input_request_type(merged, notes), tuple(all_mentions), tuple(errors))
 

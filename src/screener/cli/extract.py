@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..extraction import _note_findings, mentions
+    from ..extraction import findings_of, mentions
 
     if args.note == "-":
         text = sys.stdin.read()
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{path}: cannot read ({type(exc).__name__})") from None
         note_id = path.stem
     found = mentions(text, args.note_date)
-    findings = _note_findings(found, note_id, args.note_date)
+    findings = findings_of(found, note_id, args.note_date)
     out = {"note_id": note_id, "findings": {k: f.to_dict() for k, f in sorted(findings.items())}}
     if args.mentions:
         out["mentions"] = [

@@ -188,28 +188,40 @@ def trace(res: Result) -> dict[str, Any]:
 def flatten(res: Result, depth: int = 0) -> list[dict[str, Any]]:
     """The determination's flat ``criteria`` list: every node, pre-order, with the finding
     keys and evidence of its subtree."""
-    leaves = [r for r in _walk(res) if r.node.kind == "leaf"]
-    keys: list[str] = []
-    evidence: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
-    for leaf in leaves:
-        if leaf.node.finding not in keys:
-            keys.append(leaf.node.finding)
-        for ev in leaf.evidence:
+    return _flatten(res, depth)[0]
+
+
+def _flatten(res: Result, depth: int) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """(rows, finding keys, evidence) of ``res``'s subtree, built bottom-up: a node's keys and
+    evidence are its leaves' in pre-order, each once (evidence by key, note and offsets)."""
+    node = res.node
+    child_rows: list[dict[str, Any]] = []
+    if node.kind == "leaf":
+        keys = [node.finding]
+        evidence: list[dict[str, Any]] = []
+        seen: set[tuple] = set()
+        parts = [res.evidence]
+    else:
+        keys, evidence, seen, parts = [], [], set(), []
+        for child in res.children:
+            rows, child_keys, child_evidence = _flatten(child, depth + 1)
+            child_rows.extend(rows)
+            for key in child_keys:
+                if key not in keys:
+                    keys.append(key)
+            parts.append(child_evidence)
+    for part in parts:
+        for ev in part:
             mark = (ev.get("key"), ev.get("note_id"), ev.get("start"), ev.get("end"))
             if mark not in seen:
                 seen.add(mark)
                 evidence.append(ev)
-    node = res.node
     row: dict[str, Any] = {"id": node.id, "text": node.text, "cite": node.cite, "result": res.result,
                            "findings": keys, "evidence": evidence, "note": res.note, "kind": node.kind,
                            "depth": depth}
     if node.kind == "leaf":
         row.update(op=node.op, value=node.value, documented=res.documented)
-    rows = [row]
-    for child in res.children:
-        rows.extend(flatten(child, depth + 1))
-    return rows
+    return [row, *child_rows], keys, evidence
 
 
 # --------------------------------------------------------------------------- determinations

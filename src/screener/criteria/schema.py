@@ -420,8 +420,14 @@ def _load_all(directory: str) -> dict[str, tuple[Policy, ...]]:
 
 def load_policies(directory: Path | None = None) -> dict[str, tuple[Policy, ...]]:
     """payer -> its policy versions (oldest first), validated; cached per folder."""
-    root = Path(directory) if directory else rules_dir() / "payers"
-    return _load_all(str(root.resolve()))
+    if not directory:
+        return _load_all(_packaged_payers())
+    return _load_all(str(Path(directory).resolve()))
+
+
+@lru_cache(maxsize=1)
+def _packaged_payers() -> str:
+    return str((rules_dir() / "payers").resolve())
 
 
 def policy_for(payer: str, day: _dt.date, directory: Path | None = None) -> Policy | None:

@@ -41,6 +41,8 @@ _ABBREVIATIONS = frozenset(
     mg mcg ml b.i.d t.i.d q.i.d p.r.n a.m p.m ca cf al est
     dx hx tx rx sx fx h.o s.p c.o y.o yo""".split()
 )
+_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
+_ITEM_NUMBER = re.compile(r"\s*[(\[]?[0-9A-Za-z]{1,2}")
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\[(•*\-\"'])|[\"”]\s+[-–—:]\s+")
 
 
@@ -53,14 +55,14 @@ def _within_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
             spans.append((cursor, stop + 1))
             cursor = m.end()
             continue
-        word = re.search(r"([A-Za-z][A-Za-z.]*)\.?$", text[max(cursor, stop - 12):stop + 1])
+        word = _LAST_WORD.search(text[max(cursor, stop - 12):stop + 1])
         if text[stop] == ".":
             token = word.group(1).lower().rstrip(".") if word else ""
             if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
                 continue
             if stop > 0 and text[stop - 1].isdigit() and stop + 1 < end and text[stop + 1].isdigit():
                 continue
-            if re.fullmatch(r"\s*[(\[]?[0-9A-Za-z]{1,2}", text[cursor:stop]):
+            if _ITEM_NUMBER.fullmatch(text[cursor:stop]):
                 continue  # "1." / "a." opening a numbered item
         spans.append((cursor, m.start() + len(m.group(0).rstrip())))
         cursor = m.end()
@@ -85,12 +87,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         join = False
         if previous is not None and blocks:
             prev_text = text[previous[0]:previous[1]].strip()
-            ends_open = prev_text[-1:] not in ".!?:;"
-            structural = bool(_STRUCTURAL.match(body)) or _TABULAR.search(prev_text) or _TABULAR.search(stripped)
-            # a list item followed by a capitalised line: the list has ended
-            structural = structural or (bool(_LIST_ITEM.match(prev_text)) and stripped[:1].isupper())
-            if ends_open and not structural:
-                join = len(prev_text) >= _SOFT_WRAP_MIN or stripped[:1].islower()
+            if prev_text[-1:] not in ".!?:;":  # the previous line stops mid-sentence
+                structural = bool(_STRUCTURAL.match(body)) or _TABULAR.search(prev_text) or _TABULAR.search(stripped)
+                # a list item followed by a capitalised line: the list has ended
+                structural = structural or (bool(_LIST_ITEM.match(prev_text)) and stripped[:1].isupper())
+                if not structural:
+                    join = len(prev_text) >= _SOFT_WRAP_MIN or stripped[:1].islower()
         if join:
             blocks[-1][1] = content_end
         else:
