@@ -3,7 +3,9 @@ mechanics (grouping, spill, errors, resume, workers) without the NLP pipeline.
 
 ``fake_screen`` returns a contract-shaped case record. Trigger words in a note's text:
 ``CRASH`` kills the worker process (``os._exit``), ``RAISE`` raises, ``INTERRUPT``
-raises KeyboardInterrupt (a Ctrl-C in the middle of a run), ``NOREAD`` gives a case-level
+raises KeyboardInterrupt (a Ctrl-C in the middle of a run), ``SLOW`` sleeps 60 s (a case
+the per-case alarm must stop), ``HANG`` sleeps 60 s with SIGALRM blocked (a worker stuck
+where the alarm cannot reach: the parent's watchdog must stop it), ``NOREAD`` gives a case-level
 ``status: "error"`` record as screen_case does for a case with no readable note. Importable as
 ``test_bulk_fakes:fake_screen`` (``--screen-fn``) when ``tests/`` is on ``sys.path``.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import time
 
 import pytest
 
@@ -27,6 +31,11 @@ def fake_screen(notes, payers=None, service_date=None):
         raise ValueError("this message quotes the note: " + text[:20])
     if "INTERRUPT" in text:
         raise KeyboardInterrupt
+    if "SLOW" in text:
+        time.sleep(60)
+    if "HANG" in text:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(60)
     CALLS.append(notes[0].patient_id)
     if "NOREAD" in text:  # screen_case's own case-level error record
         return {"patient_id": notes[0].patient_id, "status": "error", "note_ids": [n.note_id for n in notes],

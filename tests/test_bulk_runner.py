@@ -118,6 +118,46 @@ def test_bulk_runner_worker_crash_becomes_error_rows_and_run_goes_on(tmp_path):
     assert accounted(records) == collections.Counter(r["note_id"] for r in rows)
 
 
+@pytest.mark.parametrize(
+    "trigger, workers, task_notes, expected_reason",
+    [
+        # the alarm in the worker (or in this process) stops a slow case; the worker goes on
+        ("SLOW", 0, 8, "E211 screening this case took longer than the time limit (1s, --case-timeout)"),
+        ("SLOW", 2, 8, "E211 screening this case took longer than the time limit (1s, --case-timeout)"),
+        # a worker the alarm cannot reach: the parent's watchdog stops it, the case alone in its batch
+        ("HANG", 2, 1, "E211 screening this case took longer than the time limit (1s, --case-timeout); the worker was stopped"),
+        # ... or in a batch with others: they are retried one at a time, the hanging one stopped again
+        ("HANG", 2, 4, "E211 screening this case took longer than the time limit (1s, --case-timeout); the worker was stopped"),
+    ],
+)
+def test_bulk_runner_case_over_time_limit_becomes_error_rows_and_run_goes_on(
+    tmp_path, monkeypatch, trigger, workers, task_notes, expected_reason
+):
+    import screener.bulk
+
+    monkeypatch.setattr(screener.bulk, "WATCHDOG_GRACE", 0.5)
+    rows = notes(12, 2)
+    slow = next(r for r in rows if r["patient_id"] == "P005")
+    slow["text"] = trigger
+    summary, out = run(tmp_path, rows, workers=workers, task_notes=task_notes, case_timeout=1)
+    records = read_records(out)
+    errors = [r for r in records if r["status"] == "error"]
+    assert sorted(e["note_id"] for e in errors) == ["P005-N0", "P005-N1"]
+    assert {e["error"] for e in errors} == {expected_reason}
+    assert summary.cases == 11 and summary.error_codes == {"E211": 2}
+    assert accounted(records) == collections.Counter(r["note_id"] for r in rows)
+
+
+def test_bulk_runner_without_time_limit_lets_a_case_run(tmp_path, monkeypatch):
+    import test_bulk_fakes
+
+    monkeypatch.setattr(test_bulk_fakes.time, "sleep", lambda s: None)  # SLOW returns at once
+    rows = notes(2, 1)
+    rows[0]["text"] = "SLOW"
+    summary, _ = run(tmp_path, rows, case_timeout=0)
+    assert summary.cases == 2 and summary.error_rows == 0
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_bulk_runner_flat_outputs_one_row_per_case_and_payer(tmp_path, fmt):
     rows = notes(5, 2) + [{"patient_id": "P9", "note_id": "bad", "text": ""}]

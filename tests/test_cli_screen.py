@@ -54,7 +54,8 @@ def test_cli_screen_bad_notes_exit_0_with_error_rows(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("option", [["--payers", "aetna"], ["--service-date", "08/01/2026"],
-                                    ["--workers", "-1"], ["--max-note-bytes", "lots"]])
+                                    ["--workers", "-1"], ["--max-note-bytes", "lots"],
+                                    ["--case-timeout", "-5"], ["--case-timeout", "soon"]])
 def test_cli_screen_bad_option_is_usage_error(tmp_path, option):
     with pytest.raises(SystemExit) as info:
         main(["screen", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.jsonl"), *option])
@@ -66,3 +67,12 @@ def test_cli_screen_max_note_bytes_option(tmp_path):
     out = tmp_path / "out.csv"
     assert main(["screen", str(inp), "-o", str(out), "--screen-fn", FAKE, "--workers", "0", "--max-note-bytes", "1k"]) == 0
     assert "E205" in out.read_text()
+
+
+def test_cli_screen_case_timeout_option(tmp_path):
+    inp = write_jsonl(tmp_path / "in.jsonl", [{"patient_id": "P1", "note_id": "N1", "text": "SLOW"},
+                                              {"patient_id": "P2", "note_id": "N2", "text": "pain"}])
+    out = tmp_path / "out.jsonl"
+    assert main(["screen", str(inp), "-o", str(out), "--screen-fn", FAKE, "--workers", "0", "--case-timeout", "0.3"]) == 0
+    records = {r["patient_id"]: r for r in read_records(out)}
+    assert records["P1"]["error"].startswith("E211") and records["P2"]["status"] == "ok"

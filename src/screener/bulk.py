@@ -16,6 +16,10 @@
    becomes E209 error rows (one per note); a worker that dies (segfault, out of memory,
    ``os._exit``) breaks the pool: the pool is rebuilt, the cases that were in flight are
    retried one at a time, and the one that kills its worker again becomes E210 rows.
+   A case that runs longer than ``case_timeout`` seconds (``--case-timeout``, default
+   300) becomes E211 rows: an alarm in the worker stops it and the worker goes on with the
+   next case. A worker stuck where the alarm cannot reach it (inside C code that never
+   returns) is killed by the parent's watchdog and handled like a dead worker.
 3. **Write.** Records are appended to ``OUTPUT.partial.jsonl`` as they finish (the
    checkpoint); at the end the partial file becomes ``OUTPUT`` (converted to csv /
    parquet if asked) through a temporary file and ``os.replace``, so ``OUTPUT`` is never
@@ -45,6 +49,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .io.errors import E_DUPLICATE, E_SCREEN_FAILED, E_WORKER_CRASHED, error_row
+from .io.errors import E_CASE_TIMEOUT, E_DUPLICATE, E_SCREEN_FAILED, E_WORKER_CRASHED, error_row
 from .io.flatten import json_default, record_json
 from .io.readers import DEFAULT_MAX_NOTE_BYTES, read_notes
 from .io.writers import CheckpointWriter, output_format, truncate_partial_line, write_lines
@@ -64,6 +69,8 @@ ScreenFn = Callable[..., dict]
 CHECKPOINT_VERSION = 1
 TASK_NOTES = 8           # notes per batch sent to a worker (at least one whole case)
 WINDOW_PER_WORKER = 4    # batches in flight per worker
+DEFAULT_CASE_TIMEOUT = 300.0  # seconds one case may take (a typical case takes milliseconds)
+WATCHDOG_GRACE = 30.0    # seconds past a batch's case limits before the parent kills its worker
 
 # A case on the wire: (patient_id, [note tuples]); a note tuple is
 # (patient_id, note_id, text, note_date, request_type, service_date, warnings_json, source)
@@ -146,7 +153,7 @@ def _default_screen_fn() -> ScreenFn:
 
 
 def _init_worker(screen_fn: ScreenFn | None, payers: Sequence[str] | None, service_date: date | None,
-                 ignore_sigint: bool = True) -> None:
+                 case_timeout: float | None = None, ignore_sigint: bool = True) -> None:
     """Pool initializer: the pipeline is built once per worker process (``screen_case``
     keeps it in a module-level cache); Ctrl-C is the parent's to handle."""
     if ignore_sigint:
@@ -156,6 +163,7 @@ def _init_worker(screen_fn: ScreenFn | None, payers: Sequence[str] | None, servi
     _WORKER["screen_fn"] = screen_fn or _default_screen_fn()
     _WORKER["payers"] = list(payers) if payers else None
     _WORKER["service_date"] = service_date
+    _WORKER["case_timeout"] = case_timeout
 
 
 def _silence_third_party_logs() -> None:
@@ -197,12 +205,44 @@ def _case_error_lines(case: Case, code: str, reason: str) -> list[tuple[str, dic
     return out
 
 
-def _screen_one(case: Case, screen_fn: ScreenFn, payers, service_date) -> list[tuple[str, dict]]:
-    """One case -> JSON lines and summary info. Never raises (except BaseException)."""
+class CaseTimeout(BaseException):
+    """Raised by the per-case alarm. A BaseException, so that no ``except Exception`` on
+    the way (in the pipeline or in a custom screen function) can swallow it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ``CaseTimeout`` in this thread after ``seconds`` (SIGALRM; CPython's regex
+    engine checks for signals too). A no-op without a limit, off the main thread, or on
+    a platform without ``setitimer``."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CaseTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def screen_case_lines(case: Case, screen_fn: ScreenFn, payers, service_date,
+                      case_timeout: float | None = None) -> list[tuple[str, dict]]:
+    """One case -> its output lines (the case record, or one error row per note) with
+    summary info for each. Never raises (except BaseException other than the time limit).
+
+    Shared by the bulk runner's workers and the Spark runner: a case is screened and
+    written the same way everywhere. ``case`` is ``(patient_id, [note tuples])``."""
     pid, rows = case
     notes = [_to_note(r) for r in rows]
     try:
-        record = screen_fn(notes, payers=payers, service_date=service_date)
+        with _time_limit(case_timeout):
+            record = screen_fn(notes, payers=payers, service_date=service_date)
         if not isinstance(record, dict):
             raise TypeError(f"screen function returned {type(record).__name__}, not a dict")
         record = dict(record)
@@ -215,6 +255,8 @@ def _screen_one(case: Case, screen_fn: ScreenFn, payers, service_date) -> list[t
         if warnings:
             record["warnings"] = list(record.get("warnings") or ()) + warnings
         line = json.dumps(record, ensure_ascii=False, default=json_default, separators=(",", ":")) + "\n"
+    except CaseTimeout:
+        return _case_error_lines(case, E_CASE_TIMEOUT, _timeout_reason(case_timeout))
     except Exception as exc:  # the case becomes error rows; the run goes on
         code = getattr(exc, "code", None)
         kind = f"{type(exc).__name__} {code}" if isinstance(code, str) else type(exc).__name__
@@ -229,11 +271,16 @@ def _screen_one(case: Case, screen_fn: ScreenFn, payers, service_date) -> list[t
     return [(line, info)]
 
 
+def _timeout_reason(case_timeout: float | None) -> str:
+    return f"screening this case took longer than the time limit ({case_timeout:g}s, --case-timeout)"
+
+
 def _screen_batch(batch: list[Case]) -> list[tuple[str, dict]]:
     """Worker entry point: screen a batch of cases with the worker's function."""
     out: list[tuple[str, dict]] = []
     for case in batch:
-        out.extend(_screen_one(case, _WORKER["screen_fn"], _WORKER["payers"], _WORKER["service_date"]))
+        out.extend(screen_case_lines(case, _WORKER["screen_fn"], _WORKER["payers"], _WORKER["service_date"],
+                                     _WORKER.get("case_timeout")))
     return out
 
 
@@ -369,7 +416,7 @@ def _load_checkpoint(partial: Path, spill: Spill) -> int:
             except ValueError:
                 continue
             count += 1
-            case_done = "note_ids" in rec or str(rec.get("error", ""))[:4] in (E_SCREEN_FAILED, E_WORKER_CRASHED)
+            case_done = "note_ids" in rec or str(rec.get("error", ""))[:4] in (E_SCREEN_FAILED, E_WORKER_CRASHED, E_CASE_TIMEOUT)
             if case_done and rec.get("patient_id") is not None:
                 pids.append(str(rec["patient_id"]))  # a case record (any status) or a failed case
             elif rec.get("source"):
@@ -450,11 +497,13 @@ class _Pool:
 
 def _run_pool(batches: Iterator[list[Case]], workers: int, initargs: tuple,
               emit: Callable[[list[tuple[str, dict]]], None]) -> None:
+    case_timeout = initargs[3] if len(initargs) > 3 else None
     pool = _Pool(workers, initargs)
     window = max(1, workers * WINDOW_PER_WORKER)
     inflight: collections.deque[tuple[list[Case], Future, bool]] = collections.deque()
     suspects: collections.deque[Case] = collections.deque()
     exhausted = False
+    head: tuple[Future | None, float] = (None, 0.0)  # the oldest batch in flight, and since when
     try:
         while True:
             if suspects:
@@ -471,21 +520,36 @@ def _run_pool(batches: Iterator[list[Case]], workers: int, initargs: tuple,
             if not inflight:
                 return
             batch, future, alone = inflight[0]
+            if head[0] is not future:
+                head = (future, time.monotonic())
             try:
-                results = future.result()
-            except BrokenProcessPool:
-                if alone:
-                    inflight.popleft()
-                    emit(_case_error_lines(batch[0], E_WORKER_CRASHED,
-                                           "the worker process died while screening this case"))
+                if case_timeout:
+                    # batches run in submission order, so the oldest one has been running at
+                    # least since it became the oldest: past this, its worker is stuck where
+                    # the per-case alarm cannot reach
+                    limit = 2 * case_timeout * len(batch) + WATCHDOG_GRACE
+                    results = future.result(timeout=max(0.0, head[1] + limit - time.monotonic()))
                 else:
-                    for b, f, _ in inflight:
-                        if f.done() and not f.cancelled() and f.exception() is None:
-                            emit(f.result())
-                        else:
-                            suspects.extend(b)
-                    inflight.clear()
-                    log.warning("a worker process died; retrying %d cases one at a time", len(suspects))
+                    results = future.result()
+            except (BrokenProcessPool, FutureTimeout) as exc:
+                hung = isinstance(exc, FutureTimeout)
+                if alone or (hung and len(batch) == 1):
+                    inflight.popleft()
+                    if hung:
+                        emit(_case_error_lines(batch[0], E_CASE_TIMEOUT,
+                                               _timeout_reason(case_timeout) + "; the worker was stopped"))
+                    else:
+                        emit(_case_error_lines(batch[0], E_WORKER_CRASHED,
+                                               "the worker process died while screening this case"))
+                for b, f, _ in inflight:
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        emit(f.result())
+                    else:
+                        suspects.extend(b)
+                inflight.clear()
+                if suspects:
+                    log.warning("a worker process %s; retrying %d cases one at a time",
+                                "stopped responding" if hung else "died", len(suspects))
                 pool.reset()
                 continue
             inflight.popleft()
@@ -507,8 +571,12 @@ def screen_file(
     progress: bool | None = None,
     tmp_dir: Path | str | None = None,
     task_notes: int = TASK_NOTES,
+    case_timeout: float | None = DEFAULT_CASE_TIMEOUT,
 ) -> BulkSummary:
     """Screen every case of ``input_path`` into ``output_path`` (see the module docstring).
+
+    ``case_timeout``: seconds one case may take before it becomes E211 error rows (None or
+    0: no limit).
 
     Raises ``InputError`` only when the input as a whole cannot be read (or the output
     format is unknown, or ``resume`` finds a checkpoint of a different input).
@@ -572,9 +640,10 @@ def screen_file(
                 fn = screen_fn or _default_screen_fn()
                 _silence_third_party_logs()
                 for batch in batches:
-                    emit([r for case in batch for r in _screen_one(case, fn, list(payers) if payers else None, service_date)])
+                    emit([r for case in batch
+                          for r in screen_case_lines(case, fn, list(payers) if payers else None, service_date, case_timeout)])
             else:
-                _run_pool(batches, workers, (screen_fn, payers, service_date), emit)
+                _run_pool(batches, workers, (screen_fn, payers, service_date, case_timeout), emit)
         finally:
             bar.close()
         ended = time.monotonic()

@@ -17,8 +17,9 @@ How it runs. Every input row is first *staged*: checked by the bulk reader's own
 columns, or kept as an error record. Repeated note ids become E206 rows (the first
 occurrence in input order wins, as in the bulk runner). Notes are then grouped into cases
 by ``patient_id`` with ``groupBy().applyInPandas()``; each case is screened inside a
-Python worker by the bulk runner's own per-case step (``screener.bulk._screen_one``
-around ``screener.pipeline.screen_case``), so records match line for line. The pipeline is built once per
+Python worker by the bulk runner's own per-case step (``screener.bulk.screen_case_lines``
+around ``screener.pipeline.screen_case``, with the same per-case time limit), so records
+match line for line. The pipeline is built once per
 worker process by :func:`worker_screener` (an ``lru_cache`` in this importable module;
 Spark reuses Python workers across tasks), never per task or per row. A note that
 cannot be read is an error record and the run goes on: every input row is accounted for.
@@ -293,11 +294,12 @@ def _screen_case_rows(
 ) -> list[str]:
     """The JSON records of one case from its staged rows: error records, then the case.
 
-    The case itself goes through the bulk runner's ``_screen_one``, so the record is
-    built exactly as ``screener screen`` builds it (reader warnings added, a screening
-    that raises turned into E209 rows, one per note).
+    The case itself goes through the bulk runner's ``screen_case_lines``, so the record
+    is built exactly as ``screener screen`` builds it (reader warnings added, a screening
+    that raises turned into E209 rows, one per note, one that runs past the default time
+    limit into E211 rows).
     """
-    from .bulk import _screen_one
+    from .bulk import DEFAULT_CASE_TIMEOUT, screen_case_lines
     from .io import record_json
     from .io.readers import InputNote, duplicate_row
 
@@ -317,7 +319,8 @@ def _screen_case_rows(
     if notes:
         screen = worker_screener(screener)
         case = (notes[0][0], notes)
-        lines.extend(line.rstrip("\n") for line, _ in _screen_one(case, screen, list(payers) if payers else None, service_date))
+        lines.extend(line.rstrip("\n") for line, _ in screen_case_lines(
+            case, screen, list(payers) if payers else None, service_date, DEFAULT_CASE_TIMEOUT))
     return lines
 
 

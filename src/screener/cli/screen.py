@@ -55,6 +55,16 @@ def _workers(value: str) -> int:
     return n
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if seconds < 0 or seconds != seconds:
+        raise argparse.ArgumentTypeError("must be >= 0 (0 = no limit)")
+    return seconds
+
+
 def load_function(spec: str):
     """``package.module:function`` -> the function (importable, so workers can unpickle it)."""
     import importlib
@@ -83,6 +93,8 @@ def register(subparsers) -> None:
     p.add_argument("--workers", type=_workers, default=None, help="worker processes (default: all cores; 0 = screen in this process)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT without redoing finished cases")
     p.add_argument("--max-note-bytes", type=_size, default=None, help="notes larger than this are error rows (default 2MB; accepts 500k, 10MB)")
+    p.add_argument("--case-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="a case that takes longer becomes E211 error rows and the run goes on (default 300; 0 = no limit)")
     p.add_argument("--tmp-dir", type=Path, default=None, help="where the temporary spill goes (default: beside OUTPUT)")
     p.add_argument("--progress", dest="progress", action="store_true", default=None, help="force the progress bar on")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar (default when stderr is not a terminal)")
@@ -93,7 +105,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..bulk import screen_file
+    from ..bulk import DEFAULT_CASE_TIMEOUT, screen_file
     from ..io.readers import DEFAULT_MAX_NOTE_BYTES
 
     screen_fn = load_function(args.screen_fn) if args.screen_fn else None
@@ -109,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             progress=args.progress,
             tmp_dir=args.tmp_dir,
             screen_fn=screen_fn,
+            case_timeout=DEFAULT_CASE_TIMEOUT if args.case_timeout is None else args.case_timeout,
         )
     except KeyboardInterrupt:
         print("screener: interrupted; finished cases are kept: rerun the same command with --resume", file=sys.stderr)

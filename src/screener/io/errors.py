@@ -18,6 +18,7 @@ E_MALFORMED = "E207"       # a record that cannot be parsed (bad JSON line, brok
 E_UNREADABLE = "E208"      # a file of a folder input cannot be opened, or a manifest entry names no file
 E_SCREEN_FAILED = "E209"   # the screening function raised on this case
 E_WORKER_CRASHED = "E210"  # the worker process died while screening this case
+E_CASE_TIMEOUT = "E211"    # screening this case took longer than the per-case time limit
 
 W_BAD_DATE = "W201"        # note_date / service_date not ISO: read as undated
 W_BAD_REQUEST_TYPE = "W202"  # request_type not trial/permanent/replacement: ignored
