@@ -165,3 +165,20 @@ def test_extraction_relief_from_other_treatments_is_not_trial_relief():
     text = ("She completed a trial of several bladder agents. The patient had less than 20% improvement "
             "with anticholinergics. Physical therapy gave 30% relief.")
     assert "trial_pain_reduction_pct" not in screener.extract(text)
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [("2026-03-01", date(2026, 3, 1)), (" 2026-03-01 ", date(2026, 3, 1)), ("", None), (None, None),
+     (date(2026, 3, 1), date(2026, 3, 1))],
+)
+def test_note_dates_given_as_iso_strings_become_dates(given, expected):
+    note = Note("P1", "N1", "Psychological evaluation completed.", note_date=given, service_date=given)
+    assert note.note_date == expected and note.service_date == expected
+    record = screener.screen_case([note], payers=["uhc"])  # evidence serialises the date
+    assert record["mentions"][0]["note_date"] == (expected.isoformat() if expected else None)
+
+
+def test_note_date_that_is_not_iso_is_a_clear_error():
+    with pytest.raises(ValueError, match="note_date: not an ISO date"):
+        Note("P1", "N1", "text", note_date="03/01/2026")

@@ -43,6 +43,7 @@ NOTE_DATE = date(2026, 3, 1)
         ("from_to_reduction", "reduced from 120 MME to 50 MME", 58.3),
         ("from_to_reduction", "MME decreased 90 -> 40", 55.6),
         ("from_to_reduction", "weaned by 50%", 50.0),
+        ("from_to_reduction", "MME from 120 to 60, about a fifty percent reduction", 50.0),  # "percent" with no parsable number
         ("ashworth_drop", "Ashworth 4 to 2", 2.0),
         ("ashworth_drop", "modified Ashworth 3 -> 1+", 1.5),
         ("ashworth_drop", "tone decreased by 2 points", 2.0),

@@ -5,7 +5,7 @@ Only ``screener.nlp`` touches spaCy objects; everything downstream sees these re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Union
 
 Value = Union[bool, float, str, None]
@@ -24,6 +24,18 @@ class Note:
     note_date: date | None = None
     request_type: str | None = None  # input column; overrides what the notes say
     service_date: date | None = None  # picks the policy version in force
+
+    def __post_init__(self) -> None:
+        # dates may be given as ISO strings ("2026-03-01"); everything downstream needs dates
+        for name in ("note_date", "service_date"):
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                object.__setattr__(self, name, value.date())
+            elif isinstance(value, str):
+                try:
+                    object.__setattr__(self, name, date.fromisoformat(value.strip()) if value.strip() else None)
+                except ValueError:
+                    raise ValueError(f"Note {name}: not an ISO date (YYYY-MM-DD)") from None
 
 
 @dataclass(frozen=True)

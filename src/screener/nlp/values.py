@@ -205,7 +205,7 @@ def from_to_reduction(text: str, note_date: date | None = None) -> float | None:
     explicit percentage ("weaned by 50%"). Dates and parenthesised asides are skipped
     ("from 90 (10/2025) to 45" = 50)."""
     explicit = percent(text)
-    if explicit is not None and "%" in text or "percent" in text.lower():
+    if explicit is not None and ("%" in text or "percent" in text.lower()):
         return explicit
     text = re.sub(r"\([^)]*\)|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4}", " ", text)
     numbers = [n for n in _first_numbers(text, 2)]
