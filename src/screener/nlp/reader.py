@@ -112,6 +112,7 @@ class NoteReader:
         self.sections = SectionDetector(self.rules.sections)
         stems = sorted(self.rules.triggers, key=len, reverse=True)
         self._trigger = compile_stems(stems)
+        self._trigger_lowered = compile_stems(stems, for_lowered_ascii=True)
         # a matched stem also stands for every shorter stem it starts with
         self._keys_of_stem = {
             s: frozenset().union(*(self.rules.triggers[p] for p in stems if s.startswith(p))) for s in stems
@@ -175,7 +176,9 @@ class NoteReader:
     # ------------------------------------------------------------------ steps
     def _match(self, text, sentences, starts, section_index: SectionIndex, note_date) -> list[_Candidate]:
         keys_by_sentence: dict[int, set[str]] = {}
-        for m in self._trigger.finditer(text):
+        lowered_note = text.lower() if text.isascii() else None
+        scan = self._trigger.finditer(text) if lowered_note is None else self._trigger_lowered.finditer(lowered_note)
+        for m in scan:
             keys = self._keys_of_stem.get(m.group(0).lower())
             if not keys:
                 continue
@@ -188,8 +191,11 @@ class NoteReader:
         seen: set[tuple] = set()
         for i in sorted(keys_by_sentence):
             s_start, s_end = sentences[i]
-            sentence = text[s_start:s_end]
-            lowered = sentence.lower() if sentence.isascii() else None  # for the literal pre-check
+            if lowered_note is not None:  # lower-cased ASCII, for the literal pre-check
+                lowered = lowered_note[s_start:s_end]
+            else:
+                sentence = text[s_start:s_end]
+                lowered = sentence.lower() if sentence.isascii() else None
             for key in sorted(keys_by_sentence[i]):
                 for rule in self._rules_by_key.get(key, ()):
                     if lowered is not None and not could_match(rule.required, lowered):

@@ -49,9 +49,13 @@ def trie_pattern(words: Iterable[str]) -> str:
     return _node_pattern(root)
 
 
-def compile_stems(stems: Iterable[str]) -> re.Pattern:
+def compile_stems(stems: Iterable[str], for_lowered_ascii: bool = False) -> re.Pattern:
     """Case-insensitive matcher for stems; a stem that starts with a letter must not be
-    preceded by a letter (it starts a word), other stems match anywhere."""
+    preceded by a letter (it starts a word), other stems match anywhere.
+
+    ``for_lowered_ascii``: the same matcher for text that is ASCII and already lower-cased
+    (same matches; case-sensitive matching lets the engine skip positions on the first
+    character, about twice as fast)."""
     stems = sorted({s.lower() for s in stems})
     alpha = [s for s in stems if s[0].isalpha()]
     other = [s for s in stems if not s[0].isalpha()]
@@ -60,4 +64,4 @@ def compile_stems(stems: Iterable[str]) -> re.Pattern:
         parts.append(f"(?<![a-z])(?:{trie_pattern(alpha)})")
     if other:
         parts.append(f"(?:{trie_pattern(other)})")
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(parts), 0 if for_lowered_ascii else re.IGNORECASE)
