@@ -27,6 +27,14 @@ def _sentences(text):
             " Coagulopathy | none; not on anticoag\n Body habitus | BMI 27.4, adequate for abdominal pump",
             ["Coagulopathy | none; not on anticoag", "Body habitus | BMI 27.4, adequate for abdominal pump"],
         ),
+        (   # a long ALL-CAPS line is prose of an all-caps note, not a header
+            "GOOD CANDIDATE FOR ITB. HOWEVER, HIS BODY\nHABITUS IS CURRENTLY INSUFFICIENT TO SUPPORT THE PUMP.",
+            ["GOOD CANDIDATE FOR ITB.", "HOWEVER, HIS BODY\nHABITUS IS CURRENTLY INSUFFICIENT TO SUPPORT THE PUMP."],
+        ),
+        (   # dot-leader rows of a form are rows, however long
+            "Allergy to device materials (titanium, silicone) .... No\nBody size sufficient for device (BMI 29) ..... Yes",
+            ["Allergy to device materials (titanium, silicone) .... No", "Body size sufficient for device (BMI 29) ..... Yes"],
+        ),
         ("no sentences here", ["no sentences here"]),
         ("   \n\n  ", []),
     ],

@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from .context import SentenceContext
+from .forms import form_answers
 from .literals import could_match
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules
 from .sections import SectionDetector, SectionIndex
@@ -133,7 +134,7 @@ class NoteReader:
             return []
         starts = [s for s, _ in sentences]
         section_index = self.sections.index(text)
-        view = ocr_view(text)  # same length: offsets are shared with ``text``
+        view = _unwrap(ocr_view(text), sentences)  # same length: offsets are shared with ``text``
         candidates = self._match(view, sentences, starts, section_index, note_date)
         if not candidates:
             return []
@@ -143,6 +144,7 @@ class NoteReader:
             for c, f in zip(candidates, flags):
                 if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
                     f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
+        _apply_form_answers(text, [(c.start, c.end) for c in candidates], flags)
         return [self._mention(text, c, f, sentences, section_index) for c, f in zip(candidates, flags)]
 
     def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -157,8 +159,10 @@ class NoteReader:
             i = max(bisect.bisect_right(starts, start) - 1, 0)
             located.append((start, end, i))
         section_index = self.sections.index(text)
+        verdicts = self._assert(text, sentences, located)
+        _apply_form_answers(text, [(start, end) for start, end, _ in located], verdicts)
         out = []
-        for (start, end, i), flags in zip(located, self._assert(text, sentences, located)):
+        for (start, end, i), flags in zip(located, verdicts):
             family = flags["family"] or section_index.section_at(start) == "family_history"
             out.append(
                 {
@@ -346,6 +350,40 @@ def ocr_view(text: str) -> str:
     if ("0" not in text and "1" not in text) or not _OCR_ANY.search(text):
         return text
     return _OCR_ONE.sub("l", _OCR_ZERO.sub("O", text))
+
+
+_WRAPS = str.maketrans({"\n": " ", "\r": " "})
+
+
+def _unwrap(view: str, sentences: Sequence[tuple[int, int]]) -> str:
+    """The view with the line breaks inside each sentence made spaces (same length): a
+    sentence the splitter joined across a soft wrap ("his body\nhabitus is insufficient")
+    reads as one line, so multi-word rules match it."""
+    if "\n" not in view:
+        return view
+    pieces, cursor = [], 0
+    for start, end in sentences:
+        if "\n" in view[start:end]:
+            pieces.append(view[cursor:start])
+            pieces.append(view[start:end].translate(_WRAPS))
+            cursor = end
+    if not pieces:
+        return view
+    pieces.append(view[cursor:])
+    return "".join(pieces)
+
+
+def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]]) -> None:
+    """A target inside the label of a form row answered "absent" ("Active infection
+    ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated (nlp.forms)."""
+    answers = form_answers(text)
+    if not answers:
+        return
+    starts = [a[0] for a in answers]
+    for (start, end), f in zip(spans, flags):
+        i = bisect.bisect_right(starts, start) - 1
+        if i >= 0 and end <= answers[i][1] and not answers[i][2]:
+            f["negated"] = True
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")

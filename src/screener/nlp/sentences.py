@@ -26,15 +26,15 @@ _STRUCTURAL = re.compile(
       | \(?\d{1,2}[.)]\s+                             # numbered item
       | \[[ xX✓✔]?\]                                  # checkbox
       | [A-Za-z][A-Za-z0-9 /&().,'#-]{0,48}:(?!//)    # Key: value / Header:
-      | [A-Z][A-Z0-9 /&(),'#-]{2,}[ \t]*$            # ALL-CAPS header line
+      | [A-Z][A-Z0-9 /&(),'#-]{2,40}[ \t]*$          # ALL-CAPS header line (short: a long one is prose of an all-caps note)
       | (?:page\s+\d+\s+of\s+\d+|fax|from:|to:)       # fax furniture
     )""",
     re.VERBOSE | re.IGNORECASE,
 )
 _SOFT_WRAP_MIN = 40
 _LIST_ITEM = re.compile(r"^(?:[-–—*•·▪►‣◦○→]|\(?\d{1,2}[.)])\s+")
-# a form or table row: aligned columns, checkboxes, or bracketed fields
-_TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]|\s\|\s|^\|")  # a line this long that stops mid-sentence is a soft wrap
+# a form or table row: aligned columns, checkboxes, bracketed fields, dot or underscore leaders
+_TABULAR = re.compile(r"\S {3,}\S|\t|[☐□☒☑⊠■]|\[\s*[xX✓✔]?\s*\]|\s\|\s|^\||\.{4,}|…{2,}|_{4,}")  # a line this long that stops mid-sentence is a soft wrap
 
 _ABBREVIATIONS = frozenset(
     """dr mr mrs ms st vs v e.g i.e etc approx appt pt pts no nos fig dept jr sr inc
@@ -55,6 +55,8 @@ def _within_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
             spans.append((cursor, stop + 1))
             cursor = m.end()
             continue
+        if text.startswith("....", stop):
+            continue  # a dot leader of a form row ("Active infection ........ No"), not a sentence end
         word = _LAST_WORD.search(text[max(cursor, stop - 12):stop + 1])
         if text[stop] == ".":
             token = word.group(1).lower().rstrip(".") if word else ""

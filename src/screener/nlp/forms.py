@@ -1,0 +1,140 @@
+"""Answers of form rows: checklist grids and dot-leader lines of templated EHR output and faxes.
+
+Two layouts answer a row without any word ConText could read as a cue:
+
+- a **grid**: a header line ends in two column labels (``Yes  No``, ``Y  N``,
+  ``Present  Absent``) and the rows below mark one column (``[X]``, ``(X)``, ``☒`` or a
+  lone ``X``) under one of them::
+
+      SAFETY SCREEN                                  Y     N
+        Coagulopathy (INR 1.0, PLT 210) .......... ( )   (X)
+        Active infection ...........................       X
+
+- a **leader line**: a label, a run of dots or underscores (or three spaces), and the
+  answer word at the end (``Active infection ........ No``, ``Body size adequate .... YES``).
+
+``form_answers(text)`` returns, for each answered row, the character span of its label and
+whether the answer says present (``True``) or absent (``False``). The reader marks a
+target inside a label answered "absent" as negated (a row answered "present" keeps
+ConText's verdict). A label may wrap onto the next line, with the answer on the
+continuation line. What counts as an answer word is this module's vocabulary; anything
+else (free text after the leader, two marks, no mark, a mark half-way between the
+columns) answers nothing.
+"""
+from __future__ import annotations
+
+import re
+
+_YES = {"yes", "y", "present", "positive", "pos", "true"}
+_NO = {"no", "n", "absent", "negative", "neg", "none", "denies", "denied", "false", "not present"}
+_LABEL = r"(?:yes|no|y|n|present\??|absent\??|positive|negative)"
+_HEADER = re.compile(rf"^(?P<title>.*?)(?:^|[ \t]{{2,}})(?P<a>{_LABEL})[ \t]{{2,}}(?P<b>{_LABEL})[ \t]*$", re.IGNORECASE)
+_MARK = re.compile(r"\[\s*[xX✓✔*]\s*\]|\(\s*[xX✓✔*]\s*\)|[☒☑⊠■]|(?<![\w/()\[\]])[xX✓✔](?![\w/()\[\]])")
+_BOX = re.compile(r"\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑⊠■]")
+_INLINE_CHOICE = re.compile(r"\s*(?:yes|no|y|n)\b", re.IGNORECASE)  # "(X) Yes ( ) No": ConText's cues read these
+_LEADER = re.compile(
+    r"^(?P<label>[ \t]*\S.*?)(?:[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,})"
+    r"(?P<answer>not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)"
+    r"[ \t]*(?:$|[-–(*;,:]|[ \t]{2,})",
+    re.IGNORECASE,
+)
+_GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
+_SLACK = 2       # a mark must be this many columns nearer one label than the other
+
+
+def form_answers(text: str) -> list[tuple[int, int, bool]]:
+    """``(label_start, label_end, present)`` for every answered form row of ``text``, in
+    text order (see the module docstring)."""
+    if "..." not in text and "…" not in text and "__" not in text and "   " not in text:
+        return []
+    answers: list[tuple[int, int, bool]] = []
+    grid: tuple[float, float, bool] | None = None  # (column of the first label, of the second, first is yes)
+    rows_left = 0
+    previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
+    for start, line in _lines(text):
+        if not line.strip():
+            grid, previous = None, None
+            continue
+        header = _HEADER.match(line)
+        if header and _polarity(header.group("a")) is not None and _polarity(header.group("a")) != _polarity(header.group("b")):
+            grid = (_center(header, "a"), _center(header, "b"), bool(_polarity(header.group("a"))))
+            rows_left, previous = _GRID_ROWS, None
+            continue
+        found = None
+        if grid is not None and rows_left > 0:
+            rows_left -= 1
+            found = _grid_answer(line, grid)
+        if found is None:
+            found = _leader_answer(line)
+        if found is not None:
+            label_end, present = found
+            label_start = start + _indent(line)
+            if previous is not None and not previous[2] and _wraps_onto(previous[1], line):
+                label_start = previous[0] + _indent(previous[1])  # the label began on the line before
+            answers.append((label_start, start + label_end, present))
+        previous = (start, line, found is not None)
+    return answers
+
+
+def _leader_answer(line: str) -> tuple[int, bool] | None:
+    """(where the answer word starts, present) of a leader line."""
+    leader = _LEADER.match(line)
+    if leader is None or _BOX.search(line, 0, leader.start("answer")):
+        return None
+    present = _polarity(leader.group("answer"))
+    return None if present is None else (leader.start("answer"), present)
+
+
+def _wraps_onto(previous: str, line: str) -> bool:
+    """A label that continues on a more indented line ("Requested for convenience or newer
+    technology" / "    only (current device working) ..... [ ]  [X]")."""
+    stripped = previous.strip()
+    return stripped[-1:] not in ".:;!?" and not stripped.isupper() and _indent(line) > _indent(previous)
+
+
+def _lines(text: str):
+    start = 0
+    for line in text.split("\n"):
+        yield start, line.rstrip("\r")
+        start += len(line) + 1
+
+
+def _grid_answer(line: str, grid) -> tuple[int, bool] | None:
+    """(where the answer starts, present) of a grid row: a pair of adjacent boxes with one
+    checked (the first box is the first column, however the columns are aligned), or one
+    lone mark under one of the two labels."""
+    first_col, second_col, first_is_yes = grid
+    boxes = [b for b in _BOX.finditer(line) if not _INLINE_CHOICE.match(line, b.end())]
+    if boxes:
+        if len(boxes) != 2 or line[boxes[0].end():boxes[1].start()].strip():
+            return None
+        checked = [bool(_MARK.fullmatch(b.group(0))) for b in boxes]
+        if checked.count(True) != 1:
+            return None
+        return boxes[0].start(), checked[0] == first_is_yes
+    leftmost = min(first_col, second_col) - 6
+    marks = [m for m in _MARK.finditer(line) if m.start() >= leftmost]
+    if len(marks) != 1:
+        return None
+    col = (marks[0].start() + marks[0].end() - 1) / 2
+    to_first, to_second = abs(col - first_col), abs(col - second_col)
+    if abs(to_first - to_second) < _SLACK:
+        return None
+    return marks[0].start(), (to_first < to_second) == first_is_yes
+
+
+def _center(match: re.Match, group: str) -> float:
+    return (match.start(group) + match.end(group) - 1) / 2
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _polarity(word: str) -> bool | None:
+    word = word.lower().rstrip("?")
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return None

@@ -1,0 +1,101 @@
+"""screener.nlp.forms: answers of checklist grids and dot-leader lines, and what they do
+to the findings of the labels they answer."""
+from __future__ import annotations
+
+import pytest
+
+import screener
+from screener.nlp.forms import form_answers
+
+GRID_BRACKETS = """SAFETY SCREEN                                   YES   NO
+  Active infection ......................... [ ]   [X]
+  Body size adequate for device ............ [X]   [ ]
+"""
+GRID_PARENS = """RISK SCREEN                          Y     N
+  Coagulopathy (INR 1.0) ............ ( )   (X)
+"""
+GRID_LONE_X = """CLINICAL SUMMARY                               Y    N
+ Dementia ..................................  X
+ Psychosis .................................       X
+"""
+GRID_PRESENT_ABSENT = """CANDIDACY CHECKLIST                 Present   Absent
+  Psychosis ........................ [ ]       [X]
+"""
+GRID_WRAPPED_LABEL = """REASON FOR REPLACEMENT                       Yes   No
+  Requested for patient convenience or newer technology
+    only (current device working) .......... [ ]   [X]
+"""
+LEADERS = """SAFETY REVIEW                         Present?
+  Active infection ................ No
+  Coagulopathy (INR 1.0) .......... NO
+  Body size adequate (BMI 24) ..... YES
+  Dementia ________________________ no
+  Psychosis                         No
+"""
+
+
+def answered(text):
+    return [(" ".join(text[s:e].replace(".", " ").split()), present) for s, e, present in form_answers(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (GRID_BRACKETS, [("Active infection", False), ("Body size adequate for device", True)]),
+        (GRID_PARENS, [("Coagulopathy (INR 1 0)", False)]),
+        (GRID_LONE_X, [("Dementia", True), ("Psychosis", False)]),
+        (GRID_PRESENT_ABSENT, [("Psychosis", False)]),
+        (GRID_WRAPPED_LABEL, [("Requested for patient convenience or newer technology only (current device working)", False)]),
+        (LEADERS, [("Active infection", False), ("Coagulopathy (INR 1 0)", False), ("Body size adequate (BMI 24)", True),
+                   ("Dementia ________________________", False), ("Psychosis", False)]),
+    ],
+    ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders"],
+)
+def test_form_answers_read_the_layout(text, expected):
+    assert answered(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dementia: [ ] yes [x] no\n",                                   # inline choice: ConText's cues read it
+        "INDICATION: [ ] cancer   [X] nonmalignant   [ ] spasticity\n",  # options, not an answer
+        "HEADER                 Yes   No\n  Infection ...... [X]   [X]\n",  # two marks
+        "HEADER                 Yes   No\n  Infection ...... [ ]   [ ]\n",  # no mark
+        "HEADER                 Yes   No\n\n  Infection ..........   X\n",   # a blank line ends the grid
+        "He was seen today.   No change in his medications.\n",           # prose, not a leader line
+    ],
+    ids=["inline", "options", "two-marks", "no-mark", "grid-ended", "prose"],
+)
+def test_form_answers_leave_unanswered_rows_alone(text):
+    assert form_answers(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, key, expected",
+    [
+        (GRID_BRACKETS, "active_infection", False),
+        (GRID_BRACKETS, "insufficient_body_size", False),
+        (GRID_PARENS, "coagulopathy", False),
+        (GRID_LONE_X, "dementia", True),
+        (GRID_LONE_X, "psychosis", False),
+        (GRID_PRESENT_ABSENT, "psychosis", False),
+        (GRID_WRAPPED_LABEL, "replacement_for_convenience", False),
+        (LEADERS, "active_infection", False),
+        (LEADERS, "coagulopathy", False),
+        (LEADERS, "dementia", False),
+        (LEADERS, "psychosis", False),
+        # an unchecked option is not chosen, not denied: no finding either way
+        ("Procedure: [ ] IT trial   [ ] Initial implant   [X] Pump replacement\n", "trial_done", None),
+        ("INDICATION: [ ] cancer pain   [X] chronic nonmalignant pain   [ ] spasticity\n", "indication", "nonmalignant_pain"),
+    ],
+)
+def test_form_answers_decide_the_findings_of_their_labels(text, key, expected):
+    finding = screener.extract(text).get(key)
+    assert (finding.value if finding else None) == expected
+
+
+def test_form_rows_are_sentences_of_their_own():
+    """A "No" at the end of one leader line must not negate the next line's label."""
+    text = "Allergy to device materials .......... No\nBody size sufficient for device ...... Yes\n"
+    assert screener.extract(text)["insufficient_body_size"].value is False
