@@ -53,6 +53,15 @@ CASES = [
     ("Failed back surgery syndrome.", "indication", "nonmalignant_pain"),
     ("Severe spasticity from multiple sclerosis.", "indication", "spasticity"),
     ("Remote history of breast cancer, in remission. Chronic low back pain.", "indication", "nonmalignant_pain"),
+    # held-out sets 4-5: informants, criteria statements, pending forms, list negation, plans
+    ("Despite this the oxycodone makes him constipated and foggy, his wife says he falls asleep in the chair.", "systemic_opioids_failed", True),
+    ("They are aware that insurer criteria for implanted pumps generally require a life expectancy of at least three months.", "life_expectancy_months", None),
+    ("Psych eval report will follow after the 05/29 appointment.", "psych_evaluation_done", False),
+    ("Psychological evaluation: [ ] Completed (attached)  [X] Scheduled 05/29/2026", "psych_evaluation_done", False),
+    ("In preparation for the intrathecal trial, we reduced his oral opioid dose from 60 MME per day to 20 MME per day.", "opioid_wean_pct", 66.7),
+    ("- No active infection, no coagulopathy (aspirin only), body habitus adequate for the device, no allergy to morphine.", "insufficient_body_size", None),
+    ("Her body size is not sufficient to support a fully implanted pump.", "insufficient_body_size", True),
+    ("I would regard his pain as refractory to systemic opioids.", "systemic_opioids_failed", True),
 ]
 
 

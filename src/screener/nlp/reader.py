@@ -135,7 +135,7 @@ class NoteReader:
         starts = [s for s, _ in sentences]
         section_index = self.sections.index(text)
         view = _unwrap(ocr_view(text), sentences)  # same length: offsets are shared with ``text``
-        candidates = self._match(view, sentences, starts, section_index, note_date)
+        candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date))
         if not candidates:
             return []
         flags = self._assert(view, sentences, [(c.start, c.end, c.sentence) for c in candidates])
@@ -350,6 +350,26 @@ def ocr_view(text: str) -> str:
     if ("0" not in text and "1" not in text) or not _OCR_ANY.search(text):
         return text
     return _OCR_ONE.sub("l", _OCR_ZERO.sub("O", text))
+
+
+def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Longest match wins within a finding key: a mention inside a longer mention of the
+    same key by another rule is dropped ("Psychological evaluation" inside "Psychological
+    evaluation: [ ] Completed  [X] Scheduled 05/29")."""
+    by_key: dict[str, list[_Candidate]] = {}
+    for c in candidates:
+        by_key.setdefault(c.rule.key, []).append(c)
+    dropped = set()
+    for group in by_key.values():
+        if len(group) < 2:
+            continue
+        for c in group:
+            for other in group:
+                if other is not c and other.rule.id != c.rule.id and other.start <= c.start and c.end <= other.end \
+                        and (other.end - other.start) > (c.end - c.start):
+                    dropped.add(id(c))
+                    break
+    return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
 
 _WRAPS = str.maketrans({"\n": " ", "\r": " "})
