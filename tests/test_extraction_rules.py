@@ -35,8 +35,16 @@ def test_extraction_rules_ids_are_unique_and_namespaced():
 
 @pytest.mark.parametrize("rule_id,example", EXAMPLES, ids=[f"{r}:{e[:30]}" for r, e in EXAMPLES])
 def test_extraction_rule_example_produces_a_mention(reader, rule_id, example):
-    found = [m for m in reader.read(example, NOTE_DATE) if m.rule_id == rule_id]
-    assert found, f"{rule_id} did not match its example"
+    """The rule matches its example, and the mention survives: its own, or a longer
+    mention of the same key by another rule that contains it (longest match wins)."""
+    rule = RULE_BY_ID[rule_id]
+    assert rule.regex.search(example), f"{rule_id} did not match its example"
+    mentions = reader.read(example, NOTE_DATE)
+    found = [m for m in mentions if m.rule_id == rule_id]
+    if not found:
+        spans = [m.span(rule.group) if rule.group is not None else m.span() for m in rule.regex.finditer(example)]
+        found = [m for m in mentions if m.key == rule.key and any(m.start <= s and e <= m.end for s, e in spans)]
+    assert found, f"{rule_id} matched but no mention of {rule.key} came out"
     assert any(m.value is not None for m in found), f"{rule_id} matched but asserted nothing"
 
 
