@@ -62,6 +62,11 @@ CASES = [
     ("- No active infection, no coagulopathy (aspirin only), body habitus adequate for the device, no allergy to morphine.", "insufficient_body_size", None),
     ("Her body size is not sufficient to support a fully implanted pump.", "insufficient_body_size", True),
     ("I would regard his pain as refractory to systemic opioids.", "systemic_opioids_failed", True),
+    ("N0\nhist0ry 0f substance abuse.", "substance_use_disorder", False),                    # OCR "N0" = "No"
+    ("Leukopenia / pancytopenia: No - WBC 4.2, ANC 2.6", "leukopenia_or_pancytopenia", False),
+    ("Coagulopathy / anticoagulation that cannot be held ........ No", "coagulopathy", False),  # the form answers the label
+    ("Tender over sacrum and R SI region.", "psychiatric_instability_or_suicide_risk", None),   # sacroiliac, not suicidal ideation
+    ("Prior T10 epidural disease with thecal sac compression - resolved after SBRT.", "thecal_sac_encroachment", False),
 ]
 
 

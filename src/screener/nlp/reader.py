@@ -144,8 +144,8 @@ class NoteReader:
             for c, f in zip(candidates, flags):
                 if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
                     f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
-        _apply_form_answers(text, [(c.start, c.end) for c in candidates], flags)
-        return [self._mention(text, c, f, sentences, section_index) for c, f in zip(candidates, flags)]
+        absent = _apply_form_answers(text, [(c.start, c.end) for c in candidates], flags)
+        return [self._mention(text, c, f, sentences, section_index, a) for c, f, a in zip(candidates, flags, absent)]
 
     def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """ConText's verdict for arbitrary character spans of ``text``."""
@@ -306,7 +306,7 @@ class NoteReader:
                     flags[n][flag] = True
         return flags
 
-    def _mention(self, text, c: _Candidate, flags, sentences, section_index) -> Mention:
+    def _mention(self, text, c: _Candidate, flags, sentences, section_index, form_absent: bool = False) -> Mention:
         section = section_index.section_at(c.start)
         if section == "family_history":
             flags = {**flags, "family": True}
@@ -315,6 +315,11 @@ class NoteReader:
             if flags[state]:
                 override = c.rule.states[state]
                 value = c.value if override == KEEP else override
+                if state == "negated" and form_absent and override == KEEP:
+                    # a rule that keeps its value when negated holds its negation in its own words
+                    # ("anticoagulation that cannot be held"); a form answering "No" for it says
+                    # the label's statement is false
+                    value = (not c.value) if isinstance(c.value, bool) else None
                 break
         s_start, s_end = sentences[c.sentence]
         return Mention(
@@ -332,7 +337,7 @@ class NoteReader:
         )
 
 
-_OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2})0\b")
+_OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2})0\b|(?<=\b[Nn])0(?=[ \t\n]+[a-z])")
 _OCR_ONE = re.compile(r"(?<=[a-z])1(?=[a-z])")
 _OCR_ANY = re.compile(r"[A-Za-z][01]|\b0[A-Z]")  # what every swap above needs: one search, usually none
 
@@ -343,7 +348,8 @@ _SPEECH_SPLITS = re.compile(r"\b([Ii])n (trathecal)\b")
 def ocr_view(text: str) -> str:
     """The text as the rules read it: OCR's digit-for-letter swaps inside words undone
     ("0PIOIDS" -> "OPIOIDS", "pr0gram" -> "program", "fai1ed" -> "failed") and speech
-    recognition's split of "intrathecal" ("in trathecal") joined. Same length, so every
+    recognition's split of "intrathecal" ("in trathecal") joined; "N0 history" is "No history"
+    (a TNM stage is followed by a capital: "N0 M0"). Same length, so every
     offset still points into the original note; evidence quotes the original."""
     if "trathecal" in text:
         text = _SPEECH_SPLITS.sub(lambda m: f"{m.group(1)}n{m.group(2)} ", text)
@@ -393,17 +399,21 @@ def _unwrap(view: str, sentences: Sequence[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]]) -> None:
+def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]]) -> list[bool]:
     """A target inside the label of a form row answered "absent" ("Active infection
-    ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated (nlp.forms)."""
+    ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated (nlp.forms).
+    Returns, per span, whether a form answered it "absent"."""
+    absent = [False] * len(spans)
     answers = form_answers(text)
     if not answers:
-        return
+        return absent
     starts = [a[0] for a in answers]
-    for (start, end), f in zip(spans, flags):
+    for n, ((start, end), f) in enumerate(zip(spans, flags)):
         i = bisect.bisect_right(starts, start) - 1
         if i >= 0 and end <= answers[i][1] and not answers[i][2]:
             f["negated"] = True
+            absent[n] = True
+    return absent
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")
