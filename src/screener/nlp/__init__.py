@@ -15,7 +15,9 @@ Data flow for one note (``NoteReader.read``):
    medspaCy's ConText (``context``; rules/extraction/context.yaml) marks each target negated,
    historical, resolved, hypothetical, future, family or uncertain; cues act within a token
    window of their own sentence, never inside the target's own words
-7. ``values``: value parsers turn matched text into numbers (percentages, durations, ...)
+7. ``forms``: checklist grids and dot-leader rows of templated notes and faxes answer their
+   labels; a target in a label answered "absent" is negated
+8. ``values``: value parsers turn matched text into numbers (percentages, durations, ...)
 
 The result is a list of plain ``Mention`` records; ``screener.extraction`` turns them into
 findings.
