@@ -360,8 +360,9 @@ def ocr_view(text: str) -> str:
 
 def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
     """Longest match wins within a finding key: a mention inside a longer mention of the
-    same key by another rule is dropped ("Psychological evaluation" inside "Psychological
-    evaluation: [ ] Completed  [X] Scheduled 05/29")."""
+    same key is dropped ("Psychological evaluation" inside "Psychological evaluation:
+    [ ] Completed  [X] Scheduled 05/29"). One sorted sweep per key (a note may hold
+    thousands of mentions)."""
     by_key: dict[str, list[_Candidate]] = {}
     for c in candidates:
         by_key.setdefault(c.rule.key, []).append(c)
@@ -369,12 +370,13 @@ def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
     for group in by_key.values():
         if len(group) < 2:
             continue
+        group.sort(key=lambda c: (c.start, -c.end))
+        reach_start, reach_end = -1, -1  # the earlier mention that reaches furthest
         for c in group:
-            for other in group:
-                if other is not c and other.rule.id != c.rule.id and other.start <= c.start and c.end <= other.end \
-                        and (other.end - other.start) > (c.end - c.start):
-                    dropped.add(id(c))
-                    break
+            if reach_end >= c.end and reach_end - reach_start > c.end - c.start:
+                dropped.add(id(c))
+            if c.end > reach_end:
+                reach_start, reach_end = c.start, c.end
     return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
 
