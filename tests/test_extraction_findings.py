@@ -67,6 +67,13 @@ CASES = [
     ("Coagulopathy / anticoagulation that cannot be held ........ No", "coagulopathy", False),  # the form answers the label
     ("Tender over sacrum and R SI region.", "psychiatric_instability_or_suicide_risk", None),   # sacroiliac, not suicidal ideation
     ("Prior T10 epidural disease with thecal sac compression - resolved after SBRT.", "thecal_sac_encroachment", False),
+    # a field label names a condition without stating it; the value decides
+    ("Coagulopathy: INR 1.1, Plt 168", "coagulopathy", None),
+    ("- Active infection: afebrile, WBC 6.1", "active_infection", None),
+    ("Coagulopathy: none", "coagulopathy", False),
+    ("Coagulopathy: yes, on warfarin for AF, INR 2.8", "coagulopathy", True),
+    ("Psychosis: schizophrenia, stable on clozapine", "psychosis", True),
+    ("He has dementia: MoCA 14/30.", "dementia", True),
 ]
 
 

@@ -72,6 +72,8 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("targets/patient.yaml", "value: spasticity", "value: tennis_elbow", "tennis_elbow"),
         ("targets/contraindications.yaml", "    - id: psychosis.term\n", "    - id: dementia.term\n", "duplicate rule id"),
         ("context.yaml", "category: NEGATED_EXISTENCE, direction: FORWARD}", "category: MAYBE, direction: FORWARD}", "rules[0]"),
+        ("context.yaml", "  keys: [active_infection,", "  keys: [active_infectionn,", "field_labels.keys"),
+        ("context.yaml", "  affirmative: '^", "  affirmative: '(^", "field_labels.affirmative"),
     ],
 )
 def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, old, new, expected):

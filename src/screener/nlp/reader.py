@@ -145,6 +145,9 @@ class NoteReader:
                 if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
                     f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
         absent = _apply_form_answers(text, [(c.start, c.end) for c in candidates], flags)
+        for c, f, a in zip(candidates, flags, absent):
+            if not a and not f["negated"] and self._in_field_label(view, c):
+                f["uncertain"] = True  # "Coagulopathy: INR 1.1": the label names it, the value does not state it
         return [self._mention(text, c, f, sentences, section_index, a) for c, f, a in zip(candidates, flags, absent)]
 
     def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
@@ -306,6 +309,26 @@ class NoteReader:
                     flags[n][flag] = True
         return flags
 
+    def _in_field_label(self, text: str, c: _Candidate) -> bool:
+        """Whether ``c`` lies wholly in the label of a "Label: value" line whose value does
+        not begin affirmatively (context.yaml ``field_labels``)."""
+        if c.rule.key not in self.rules.field_label_keys:
+            return False
+        line_start = text.rfind("\n", 0, c.start) + 1
+        colon = text.find(":", c.end, c.end + 60)
+        line_end = text.find("\n", c.start)
+        line_end = len(text) if line_end < 0 else line_end
+        if colon < 0 or colon >= line_end or ":" in text[line_start:c.start] or colon - line_start > 80:
+            return False
+        if text[c.end:colon].strip(" /()-,&") and not re.fullmatch(r"[\w\s/(),&.-]*", text[c.end:colon]):
+            return False
+        before = [w.lower() for w in re.findall(r"[A-Za-z]+", text[line_start:c.start])]
+        if len(before) > 8 or _PROSE_WORDS.intersection(before):
+            return False  # "He has dementia: MoCA 14/30" is a sentence, not a label
+        value = text[colon + 1:line_end]
+        affirmative = self.rules.field_label_affirmative
+        return not (affirmative is not None and affirmative.match(value))
+
     def _mention(self, text, c: _Candidate, flags, sentences, section_index, form_absent: bool = False) -> Mention:
         section = section_index.section_at(c.start)
         if section == "family_history":
@@ -379,6 +402,8 @@ def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
                 reach_start, reach_end = c.start, c.end
     return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
+
+_PROSE_WORDS = frozenset("he she they patient pt has have had is was are were with denies reports notes the".split())
 
 _WRAPS = str.maketrans({"\n": " ", "\r": " "})
 

@@ -140,6 +140,10 @@ class ExtractionRules:
     context: tuple[ContextRuleSpec, ...]
     sections: dict[str, list[str]]
     resolution: dict[str, dict[str, str]]
+    # context.yaml field_labels: keys a "Label: value" label names without stating them, and
+    # the values that do state them
+    field_label_keys: frozenset[str] = frozenset()
+    field_label_affirmative: re.Pattern | None = None
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -286,6 +290,18 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
             _compile(rule.regex, "context.yaml", f"rules[{i}] {rule.literal!r}")
         context_rules.append(rule)
 
+    labels_raw = context_raw.get("field_labels") or {}
+    if not isinstance(labels_raw, dict) or set(labels_raw) - {"keys", "affirmative"}:
+        raise RulesError("context.yaml: field_labels: a mapping with 'keys' and 'affirmative' is required")
+    field_label_keys = frozenset(labels_raw.get("keys") or ())
+    for key in sorted(field_label_keys):
+        if key not in vocabulary():
+            raise RulesError(f"context.yaml: field_labels.keys: unknown finding key {key!r}")
+    affirmative = labels_raw.get("affirmative")
+    field_label_affirmative = (
+        _compile(affirmative, "context.yaml", "field_labels.affirmative", re.IGNORECASE) if affirmative else None
+    )
+
     resolution_raw = _read_yaml(root / "resolution.yaml") or {}
     resolution = resolution_raw.get("keys") or {}
     for key in resolution:
@@ -341,6 +357,8 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         context=tuple(context_rules),
         sections=sections,
         resolution=resolution,
+        field_label_keys=field_label_keys,
+        field_label_affirmative=field_label_affirmative,
     )
 
 
