@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from screener.nlp.literals import could_match, required_literals
+from screener.nlp.literals import could_match, first_char_guard, required_literals
 from screener.nlp.rules import default_rules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,3 +73,45 @@ def test_every_match_of_every_rule_contains_its_required_literals():
 def test_most_rules_have_a_pre_check():
     rules = default_rules().targets
     assert sum(1 for r in rules if r.required) >= 0.9 * len(rules)
+
+
+@pytest.mark.parametrize(
+    "pattern, flags, guarded_class",
+    [
+        (r"\bpump\b", re.I, "p"),
+        (r"(?:trial|test|bolus)\s+dose", re.I, "bt"),
+        (r"\d+\s*%", 0, r"\d"),
+        (r"(?:about\s+)?\d+ months", re.I, r"\da"),      # an optional start: the next element may come first
+        (r"[A-Z][a-z]+", 0, "A-Z"),
+        (r"(?<=pump )trial", 0, "t"),                      # look-behind consumes nothing
+        (r"[^a]bc", 0, None),                              # a negated class: anything may come first
+        (r".pump", 0, None),
+        (r"(?:x)?", 0, None),                              # can match the empty string
+    ],
+)
+def test_first_char_guard_looks_ahead_for_the_first_characters(pattern, flags, guarded_class):
+    guarded = first_char_guard(re.compile(pattern, flags))
+    if guarded_class is None:
+        assert guarded.pattern == pattern
+    else:
+        assert guarded.pattern == f"(?=[{guarded_class}])(?:{pattern})" and guarded.flags == re.compile(pattern, flags).flags
+
+
+def _unguarded(regex):
+    match = re.fullmatch(r"\(\?=\[(?:\\.|[^\]\\])*\]\)\(\?:(.*)\)", regex.pattern, re.S)
+    return re.compile(match.group(1), regex.flags) if match else regex
+
+
+def test_first_char_guard_keeps_every_match_and_group():
+    """On every rule example and every bundled note, each rule's guarded regex finds the
+    same matches with the same groups as the rule's own pattern."""
+    checked = 0
+    rules = default_rules().targets
+    for text in _texts():
+        for rule in rules:
+            plain = _unguarded(rule.regex)
+            got = [(m.span(), m.groups()) for m in rule.regex.finditer(text)]
+            assert got == [(m.span(), m.groups()) for m in plain.finditer(text)], rule.id
+            checked += len(got)
+    assert checked > 1000
+    assert sum(1 for r in rules if r.regex.pattern.startswith("(?=[")) >= 0.9 * len(rules)

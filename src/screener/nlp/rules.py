@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..errors import RulesError
 from ..paths import rules_dir
 from ..vocabulary import vocabulary
-from .literals import required_literals
+from .literals import first_char_guard, required_literals
 from .values import PARSERS
 
 UNSET = "default"
@@ -229,7 +229,7 @@ def _build_target(
         if key_type != "number" and raw not in (UNSET, "keep"):
             _check_value(raw, key, source, node, state)
     flags = 0 if spec.case_sensitive else re.IGNORECASE
-    regex = _compile(_expand(spec.pattern, macros, source, node), source, node, flags)
+    regex = first_char_guard(_compile(_expand(spec.pattern, macros, source, node), source, node, flags))
     if isinstance(spec.group, str) and spec.group not in regex.groupindex:
         raise _err(source, node, f"group {spec.group!r} is not a named group of the pattern")
     if isinstance(spec.group, int) and spec.group > regex.groups:
@@ -333,7 +333,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         for key, block in data.items():
             blocks.append((path.name, key, block))
     concepts = {
-        name: _compile(_expand(p, macros, "concepts", name), "concepts", name, re.IGNORECASE)
+        name: first_char_guard(_compile(_expand(p, macros, "concepts", name), "concepts", name, re.IGNORECASE))
         for name, p in concepts.items()
     }
     for source, key, block in blocks:
