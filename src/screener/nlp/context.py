@@ -15,7 +15,10 @@ What it returns for each target: the set of ConText categories that modify it
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Sequence
+
+from .literals import first_char_guard
 
 # A cue without its own max_scope reaches this many tokens (in its direction) within its
 # sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
@@ -103,7 +106,8 @@ def context_rules(specs, rule_class) -> list:
         else:
             rules.append(rule_class(literal=r.literal, category=r.category, direction=r.direction, max_scope=scope))
     for (category, direction, scope), group in merged.items():
-        pattern = "|".join(f"(?:{r.regex})" for r in group)
+        # medspaCy compiles cue patterns case-insensitively; the guard skips positions no cue can start at
+        pattern = first_char_guard(re.compile("|".join(f"(?:{r.regex})" for r in group), re.IGNORECASE)).pattern
         literal = " | ".join(r.literal for r in group)
         rules.append(rule_class(literal=literal, category=category, direction=direction, pattern=pattern, max_scope=scope))
     return rules
