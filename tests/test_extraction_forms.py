@@ -99,3 +99,11 @@ def test_form_rows_are_sentences_of_their_own():
     """A "No" at the end of one leader line must not negate the next line's label."""
     text = "Allergy to device materials .......... No\nBody size sufficient for device ...... Yes\n"
     assert screener.extract(text)["insufficient_body_size"].value is False
+
+
+def test_form_answers_read_long_runs_of_spaces_in_linear_time():
+    """A fixed-width export may pad a line with tens of thousands of spaces; a quadratic
+    reading would hang the note (and the worker) here."""
+    line = "Active infection" + " " * 50_000 + "No\n"
+    assert answered(line) == [("Active infection", False)]
+    assert form_answers("x" + " " * 50_000 + "z\n" + "SAFETY" + " " * 50_000 + "Q   R\n") == []

@@ -27,15 +27,16 @@ import re
 
 _YES = {"yes", "y", "present", "positive", "pos", "true"}
 _NO = {"no", "n", "absent", "negative", "neg", "none", "denies", "denied", "false", "not present"}
-_LABEL = r"(?:yes|no|y|n|present\??|absent\??|positive|negative)"
-_HEADER = re.compile(rf"^(?P<title>.*?)(?:^|[ \t]{{2,}})(?P<a>{_LABEL})[ \t]{{2,}}(?P<b>{_LABEL})[ \t]*$", re.IGNORECASE)
+_LABELS = {"yes", "no", "y", "n", "present", "absent", "present?", "absent?", "positive", "negative"}
 _MARK = re.compile(r"\[\s*[xX✓✔*]\s*\]|\(\s*[xX✓✔*]\s*\)|[☒☑⊠■]|(?<![\w/()\[\]])[xX✓✔](?![\w/()\[\]])")
 _BOX = re.compile(r"\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑⊠■]")
 _INLINE_CHOICE = re.compile(r"\s*(?:yes|no|y|n)\b", re.IGNORECASE)  # "(X) Yes ( ) No": ConText's cues read these
-_LEADER = re.compile(
-    r"^(?P<label>[ \t]*\S.*?)(?:[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,})"
-    r"(?P<answer>not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)"
-    r"[ \t]*(?:$|[-–(*;,:]|[ \t]{2,})",
+# Linear-time pieces (a line may hold a run of thousands of spaces): the separator runs are
+# found one after the other, and the answer is matched only right after each of them.
+_SEPARATOR = re.compile(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,}")
+_ANSWER = re.compile(
+    r"(?:not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)\b"
+    r"(?=[ \t]*$|[ \t]*[-–(*;,:]|[ \t]{2})",
     re.IGNORECASE,
 )
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
@@ -55,9 +56,9 @@ def form_answers(text: str) -> list[tuple[int, int, bool]]:
         if not line.strip():
             grid, previous = None, None
             continue
-        header = _HEADER.match(line)
-        if header and _polarity(header.group("a")) is not None and _polarity(header.group("a")) != _polarity(header.group("b")):
-            grid = (_center(header, "a"), _center(header, "b"), bool(_polarity(header.group("a"))))
+        header = _header_columns(line)
+        if header is not None:
+            grid = header
             rows_left, previous = _GRID_ROWS, None
             continue
         found = None
@@ -76,13 +77,45 @@ def form_answers(text: str) -> list[tuple[int, int, bool]]:
     return answers
 
 
-def _leader_answer(line: str) -> tuple[int, bool] | None:
-    """(where the answer word starts, present) of a leader line."""
-    leader = _LEADER.match(line)
-    if leader is None or _BOX.search(line, 0, leader.start("answer")):
+def _header_columns(line: str) -> tuple[float, float, bool] | None:
+    """(center column of the first label, of the second, the first says yes) when ``line``
+    ends in two opposite column labels ("SAFETY SCREEN      Y     N"), each set off by at
+    least two spaces (or the first at the start of the line)."""
+    body = line.rstrip()
+    b_start = max(body.rfind(" "), body.rfind("\t")) + 1
+    before_b = body[:b_start]
+    a_end = len(before_b.rstrip(" \t"))
+    if b_start - a_end < 2:
         return None
-    present = _polarity(leader.group("answer"))
-    return None if present is None else (leader.start("answer"), present)
+    a_start = max(before_b.rfind(" ", 0, a_end), before_b.rfind("\t", 0, a_end)) + 1
+    title = before_b[:a_start]
+    if title.strip() and a_start - len(title.rstrip(" \t")) < 2:
+        return None
+    a, b = body[a_start:a_end].lower(), body[b_start:].lower()
+    if a not in _LABELS or b not in _LABELS:
+        return None
+    first, second = _polarity(a), _polarity(b)
+    if first is None or second is None or first == second:
+        return None
+    return (a_start + a_end - 1) / 2, (b_start + len(body) - 1) / 2, first
+
+
+def _leader_answer(line: str) -> tuple[int, bool] | None:
+    """(where the answer word starts, present) of a leader line: a label, a run of dots or
+    underscores (or three spaces), and the answer, then the end of the line, a comment
+    mark or two spaces."""
+    first_text = len(line) - len(line.lstrip(" \t"))
+    for separator in _SEPARATOR.finditer(line):
+        if separator.start() <= first_text:
+            continue  # no label before it
+        answer = _ANSWER.match(line, separator.end())
+        if answer is None:
+            continue
+        if _BOX.search(line, 0, answer.start()):
+            return None
+        present = _polarity(answer.group(0))
+        return None if present is None else (answer.start(), present)
+    return None
 
 
 def _wraps_onto(previous: str, line: str) -> bool:
@@ -121,10 +154,6 @@ def _grid_answer(line: str, grid) -> tuple[int, bool] | None:
     if abs(to_first - to_second) < _SLACK:
         return None
     return marks[0].start(), (to_first < to_second) == first_is_yes
-
-
-def _center(match: re.Match, group: str) -> float:
-    return (match.start(group) + match.end(group) - 1) / 2
 
 
 def _indent(line: str) -> int:
