@@ -58,3 +58,11 @@ def test_extraction_logs_no_note_text(caplog):
         logger.remove(sink)
     assert "Zebulon" not in caplog.text
     assert not any("Zebulon" in str(message) for message in captured)
+
+
+@pytest.mark.parametrize("filler", ["_", ".", "-", "="])
+def test_extraction_long_filler_runs_read_in_linear_time(filler):
+    """A blank form field of 100,000 underscores (or a dot leader as long): spaCy's tokenizer
+    splits such a run one character at a time in quadratic time, so the digest blanks it."""
+    text = "Psychological evaluation: " + filler * 100_000 + "\nHe denies dementia."
+    assert screener.extract(text)["dementia"].value is False

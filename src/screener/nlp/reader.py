@@ -471,10 +471,19 @@ def _long_quotes(text: str) -> list[tuple[int, int]]:
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
 
 
+_FILLER_RUN = re.compile(r"([_.=*~\-])\1{7,}")
+
+
 def _flatten_whitespace(sentence: str) -> str:
     """A wrapped sentence as one line (same length): multi-word cues such as "treated and
-    resolved" must match across an OCR or dictation line break."""
-    return sentence.translate(_LINE_BREAKS)
+    resolved" must match across an OCR or dictation line break. Long runs of one filler
+    character (dot leaders, underscores of a blank field) become spaces too: spaCy's
+    tokenizer splits such a run one character at a time, in time quadratic in its length."""
+    sentence = sentence.translate(_LINE_BREAKS)
+    if "________" in sentence or "........" in sentence or "--------" in sentence or "====" in sentence \
+            or "****" in sentence or "~~~~" in sentence:
+        sentence = _FILLER_RUN.sub(lambda m: " " * len(m.group(0)), sentence)
+    return sentence
 
 
 @lru_cache(maxsize=1)
