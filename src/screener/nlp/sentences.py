@@ -43,7 +43,7 @@ _ABBREVIATIONS = frozenset(
 )
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
 _ITEM_NUMBER = re.compile(r"\s*[(\[]?[0-9A-Za-z]{1,2}")
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+(?=[A-Z0-9\[(•*\-\"'])|[\"”]\s+[-–—:]\s+")
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"')\]]*\s+(?=[A-Z0-9\[(•*\-\"'])|[\"”]\s+[-–—:]\s+")
 
 
 def _within_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
