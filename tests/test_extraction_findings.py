@@ -74,6 +74,12 @@ CASES = [
     ("Coagulopathy: yes, on warfarin for AF, INR 2.8", "coagulopathy", True),
     ("Psychosis: schizophrenia, stable on clozapine", "psychosis", True),
     ("He has dementia: MoCA 14/30.", "dementia", True),
+    # held-out set 7
+    ("Psych eval 01/14/26: cleared; no SI, psychiatrically stable.", "psychiatric_instability_or_suicide_risk", False),
+    ("Psychiatrically stable; low acute suicide risk.", "psychiatric_instability_or_suicide_risk", False),
+    ("No opioid changes until the infection is treated.", "pharmacotherapy_tried", None),
+    ("Infection: cholangitis/bacteremia 05/2026 treated, abx completed 05/10, afebrile, no active infection.", "active_infection", False),
+    ("Estimated life expectancy 3-6 months. (Earlier 03/2026 estimate of 6-12 mo superseded after progression.) Published median survival for 2nd-line therapy of ~6-7 months was discussed for context only.", "life_expectancy_months", 3.0),
 ]
 
 
