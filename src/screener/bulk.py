@@ -497,7 +497,7 @@ class _Pool:
 
 def _run_pool(batches: Iterator[list[Case]], workers: int, initargs: tuple,
               emit: Callable[[list[tuple[str, dict]]], None]) -> None:
-    case_timeout = initargs[3] if len(initargs) > 3 else None
+    case_timeout = initargs[3]  # (screen_fn, payers, service_date, case_timeout), as _init_worker takes them
     pool = _Pool(workers, initargs)
     window = max(1, workers * WINDOW_PER_WORKER)
     inflight: collections.deque[tuple[list[Case], Future, bool]] = collections.deque()

@@ -34,7 +34,9 @@ class SentenceContext:
     """medspaCy ConText on a Doc whose sentences start at known character offsets."""
 
     def __init__(self, nlp, specs) -> None:
-        from medspacy.context import ConText, ConTextRule  # registers "medspacy_context"
+        from medspacy.context import ConText, ConTextModifier, ConTextRule  # registers "medspacy_context"
+        from medspacy.context.context_graph import ConTextGraph
+        from medspacy.util import tuple_overlaps
 
         self.component: ConText = nlp.add_pipe(
             "medspacy_context",
@@ -53,15 +55,13 @@ class SentenceContext:
         self.component.add(rules)
         _use_single_pass_regex_matcher(self.component)
         self._matcher = self.component._ConText__matcher  # medspaCy 1.3.1's MedspacyMatcher
+        self._modifier, self._graph, self._overlaps = ConTextModifier, ConTextGraph, tuple_overlaps
 
     def categories(self, doc, targets: Sequence[tuple[int, int]], sentence_starts: Sequence[int]) -> list[set[str]]:
         """For each target (token start, token end) of ``doc``, the ConText categories of
         the modifiers that reach it from its own sentence. ``sentence_starts``: the
         character offset in ``doc.text`` where each sentence begins, ascending."""
-        from medspacy.context import ConTextModifier
-        from medspacy.context.context_graph import ConTextGraph
-        from medspacy.util import tuple_overlaps
-
+        ConTextModifier, ConTextGraph, tuple_overlaps = self._modifier, self._graph, self._overlaps
         rule_map, strings = self._matcher.rule_map, doc.vocab.strings
         modifiers = [
             ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.component.max_scope)

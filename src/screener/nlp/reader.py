@@ -320,8 +320,8 @@ class NoteReader:
         line_end = len(text) if line_end < 0 else line_end
         if colon < 0 or colon >= line_end or ":" in text[line_start:c.start] or colon - line_start > 80:
             return False
-        if text[c.end:colon].strip(" /()-,&") and not re.fullmatch(r"[\w\s/(),&.-]*", text[c.end:colon]):
-            return False
+        if not re.fullmatch(r"[\w\s/(),&.-]*", text[c.end:colon]):
+            return False  # only more label words between the mention and the colon
         before = [w.lower() for w in re.findall(r"[A-Za-z]+", text[line_start:c.start])]
         if len(before) > 8 or _PROSE_WORDS.intersection(before):
             return False  # "He has dementia: MoCA 14/30" is a sentence, not a label
@@ -471,7 +471,8 @@ def _long_quotes(text: str) -> list[tuple[int, int]]:
 _LINE_BREAKS = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\f": " "})
 
 
-_FILLER_RUN = re.compile(r"([_.=*~\-])\1{7,}")
+_FILLER_CHARS = "_.=*~-"
+_FILLER_RUN = re.compile(r"([_.=*~\-])\1{7,}")  # eight or more of one of _FILLER_CHARS
 
 
 def _flatten_whitespace(sentence: str) -> str:
@@ -480,8 +481,7 @@ def _flatten_whitespace(sentence: str) -> str:
     character (dot leaders, underscores of a blank field) become spaces too: spaCy's
     tokenizer splits such a run one character at a time, in time quadratic in its length."""
     sentence = sentence.translate(_LINE_BREAKS)
-    if "________" in sentence or "........" in sentence or "--------" in sentence or "====" in sentence \
-            or "****" in sentence or "~~~~" in sentence:
+    if any(char * 8 in sentence for char in _FILLER_CHARS):  # what _FILLER_RUN needs
         sentence = _FILLER_RUN.sub(lambda m: " " * len(m.group(0)), sentence)
     return sentence
 
