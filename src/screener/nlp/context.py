@@ -11,6 +11,15 @@ words never counts ("non-opioid" is a concept, not a negation).
 
 What it returns for each target: the set of ConText categories that modify it
 (``NEGATED_EXISTENCE``, ``HISTORICAL``, ...). The reader maps them to flags.
+
+Two speed-ups keep the result and skip work:
+
+- ``could_modify(sentence)``: one scan of a sentence for any cue that can modify a target
+  (not a terminator, not a pseudo-cue). Most sentences of a dense note have none; the
+  reader gives their targets no categories without building a Doc for them.
+- Regex cues are matched within each sentence (``finditer`` bounded by the sentence), so a
+  cue's look-ahead never reads the next sentence of a digest and a sentence's cues do not
+  depend on which other sentences share its Doc.
 """
 from __future__ import annotations
 
@@ -19,6 +28,7 @@ import re
 from typing import Sequence
 
 from .literals import first_char_guard
+from .trie import Fragment, trie_pattern
 
 # A cue without its own max_scope reaches this many tokens (in its direction) within its
 # sentence. A window instead of spaCy sentence spans keeps ConText linear in the Doc size.
@@ -53,19 +63,39 @@ class SentenceContext:
             if rule.allowed_types or rule.excluded_types or rule.on_modifies or rule.max_targets:
                 raise ValueError(f"context rule {rule.literal!r}: type filters, callbacks and max_targets are not supported")
         self.component.add(rules)
-        _use_single_pass_regex_matcher(self.component)
-        self._matcher = self.component._ConText__matcher  # medspaCy 1.3.1's MedspacyMatcher
-        self._modifier, self._graph, self._overlaps = ConTextModifier, ConTextGraph, tuple_overlaps
+        matcher = self.component._ConText__matcher  # medspaCy 1.3.1's MedspacyMatcher
+        self._rule_map, self._prune = matcher.rule_map, matcher._prune
+        self._token_matcher = matcher._MedspacyMatcher__matcher
+        self._phrase_matcher = matcher._MedspacyMatcher__phrase_matcher
+        self._regex_cues = list(matcher._MedspacyMatcher__regex_matcher._patterns.items())
+        from medspacy.common.util import prune_overlapping_matches
 
-    def categories(self, doc, targets: Sequence[tuple[int, int]], sentence_starts: Sequence[int]) -> list[set[str]]:
+        self._prune_overlapping = prune_overlapping_matches
+        self._modifier, self._graph, self._overlaps = ConTextModifier, ConTextGraph, tuple_overlaps
+        self._modifying_cues = _modifying_cue_patterns(nlp, rules)
+
+    def could_modify(self, sentence: str) -> bool:
+        """False when no cue that modifies a target can match in ``sentence`` (one line, as
+        the reader puts it in a digest): ConText would give its targets no category.
+        Phrase cues are looked for token by token (a token that spaCy may split off inside a
+        word, the "not" of "cannot", without word edges); regex cues as they are."""
+        if not sentence.isascii():
+            return True  # lower-casing outside ASCII may not match token by token
+        lowered = sentence.lower()
+        return any(pattern.search(lowered) for pattern in self._modifying_cues)
+
+    def categories(self, doc, targets: Sequence[tuple[int, int]], sentences: Sequence[tuple[int, int]],
+                   text: str | None = None) -> list[set[str]]:
         """For each target (token start, token end) of ``doc``, the ConText categories of
-        the modifiers that reach it from its own sentence. ``sentence_starts``: the
-        character offset in ``doc.text`` where each sentence begins, ascending."""
+        the modifiers that reach it from its own sentence. ``sentences``: the character
+        spans of ``doc.text`` (given as ``text`` when the caller has it) that are sentences,
+        ascending and apart."""
         ConTextModifier, ConTextGraph, tuple_overlaps = self._modifier, self._graph, self._overlaps
-        rule_map, strings = self._matcher.rule_map, doc.vocab.strings
+        rule_map, strings = self._rule_map, doc.vocab.strings
+        sentence_starts = [start for start, _ in sentences]
         modifiers = [
             ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.component.max_scope)
-            for match_id, start, end in self._matcher(doc)
+            for match_id, start, end in self._cue_matches(doc, doc.text if text is None else text, sentences)
         ]
         graph = ConTextGraph(modifiers=modifiers)
         graph.update_scopes()  # same-category cues and terminators limit each other's scope
@@ -90,6 +120,20 @@ class SentenceContext:
             out.append(found)
         return out
 
+    def _cue_matches(self, doc, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
+        """medspaCy's MedspacyMatcher (token patterns, phrases, regexes; overlapping cues
+        pruned to the longest), with each regex cue matched inside one sentence and spans
+        expanded to whole tokens."""
+        matches = self._token_matcher(doc) + self._phrase_matcher(doc)
+        for match_id, patterns in self._regex_cues:
+            for pattern in patterns:
+                for start, end in sentences:
+                    for found in pattern.finditer(text, start, end):
+                        span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
+                        if span is not None and len(span):
+                            matches.append((match_id, span.start, span.end))
+        return self._prune_overlapping(matches) if self._prune else matches
+
 
 def context_rules(specs, rule_class) -> list:
     """ConTextRules from the validated specs. Regex cues with the same category, direction
@@ -113,28 +157,52 @@ def context_rules(specs, rule_class) -> list:
     return rules
 
 
-def _use_single_pass_regex_matcher(context) -> None:
-    """medspaCy's RegexMatcher rebuilds ``doc.text_with_ws`` for every pattern on every Doc
-    (a fifth of the pipeline's time on dense notes). Give this component's instance a
-    subclass that reads the text once; matches are the same (expanded to whole tokens)."""
-    from medspacy.common.regex_matcher import RegexMatcher
+def _modifying_cue_patterns(nlp, rules) -> list[re.Pattern]:
+    """Regexes, for lower-cased ASCII text, that find every place a cue of a modifying
+    direction could match (they may find more). A phrase cue matches when spaCy's tokens
+    equal its tokens in lower case, so its tokens appear in order with at most whitespace
+    between them. A letters-only token stands between non-letters, unless one of spaCy's
+    special cases splits it off inside a word ("cannot" -> "can", "not"): those words are
+    looked for too. Regex cues are taken as they are, case-insensitive as medspaCy
+    compiles them."""
+    from spacy.attrs import ORTH
 
-    class SinglePassRegexMatcher(RegexMatcher):
-        def __call__(self, doc):
-            text = doc.text
-            matches = []
-            for match_id, patterns in self._patterns.items():
-                on_match = self._callbacks[match_id]
-                for pattern in patterns:
-                    for found in pattern.finditer(text):
-                        span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
-                        if span is None or not len(span):
-                            continue
-                        matches.append((match_id, span.start, span.end))
-                        if on_match is not None:
-                            on_match(self, doc, len(matches) - 1, matches)
-            return matches
+    special_cases = [
+        [piece[ORTH].lower() for piece in pieces] for pieces in nlp.tokenizer.rules.values() if len(pieces) > 1
+    ]
 
-    matcher = getattr(getattr(context, "_ConText__matcher", None), "_MedspacyMatcher__regex_matcher", None)
-    if type(matcher) is RegexMatcher:  # only the exact class this was written against
-        matcher.__class__ = SinglePassRegexMatcher
+    def edges(token: str, side: int) -> list[list[str]]:
+        """What may stand before (side 0) or after (side 1) ``token`` in the text."""
+        if not (token.isascii() and token.isalpha()):
+            return [[]]  # punctuation and the like: anything
+        out = [[Fragment("(?<![a-z])" if side == 0 else "(?![a-z])")]]
+        for pieces in special_cases:
+            for n, piece in enumerate(pieces):
+                if piece == token:
+                    rest = "".join(pieces[:n] if side == 0 else pieces[n + 1:])
+                    if rest and list(rest) not in out:
+                        out.append(list(rest))
+        return out
+
+    sequences, regexes = [], []
+    for rule in rules:
+        if rule.direction in _INERT_DIRECTIONS:
+            continue
+        if isinstance(rule.pattern, str):
+            regexes.append(f"(?:{rule.pattern})")
+            continue
+        if rule.pattern is not None:  # a token pattern: no cheap test, every sentence is checked
+            return [re.compile("")]
+        tokens = [t.text for t in nlp.make_doc(rule.literal.lower())]
+        body: list[str] = []
+        for n, token in enumerate(tokens):
+            if n:
+                body.append(Fragment(r"\s*"))
+            body.extend(token)
+        for before in edges(tokens[0], 0):
+            for after in edges(tokens[-1], 1):
+                sequences.append(before + body + after)
+    patterns = [first_char_guard(re.compile(trie_pattern(sequences)))] if sequences else []
+    if regexes:
+        patterns.append(first_char_guard(re.compile("|".join(regexes), re.IGNORECASE)))
+    return patterns

@@ -149,6 +149,8 @@ def _first_of(op, av) -> tuple[set[str] | None, bool]:
                 return None, False
         return out, False
     if op is _c.SUBPATTERN:
+        if av[1] & re.IGNORECASE:  # (?i:...) in a case-sensitive pattern: the class would miss a case
+            return None, False
         return _first_chars(list(av[-1]))
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _first_chars(list(av))

@@ -270,31 +270,35 @@ class NoteReader:
     def _assert(self, text, sentences, located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
         """Run ConText on digest Docs of the sentences that hold the spans, at most
         ``_DIGEST_SENTENCES`` sentences per Doc (ConText's scope resolution is quadratic in
-        the number of modifiers of a Doc, so long notes are cut into bounded pieces)."""
-        used = sorted({i for _, _, i in located})
-        flags: list[dict[str, bool] | None] = [None] * len(located)
-        for lo in range(0, len(used), _DIGEST_SENTENCES):
-            chunk = set(used[lo:lo + _DIGEST_SENTENCES])
-            members = [n for n, (_, _, i) in enumerate(located) if i in chunk]
-            for n, f in zip(members, self._assert_digest(text, sentences, [located[n] for n in members])):
-                flags[n] = f
-        return flags  # type: ignore[return-value]
-
-    def _assert_digest(self, text, sentences, located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
-        """ConText on one digest Doc: the given sentences joined by blank lines."""
-        used = sorted({i for _, _, i in located})
-        pieces, base_of = [], {}
-        cursor = 0
-        for i in used:
+        the number of modifiers of a Doc, so long notes are cut into bounded pieces). A
+        sentence without a cue that could modify its spans gets no Doc: no flags."""
+        lines = {}  # sentence -> its text as one line, for the sentences ConText must read
+        for i in sorted({i for _, _, i in located}):
             s, e = sentences[i]
-            base_of[i] = cursor - s
-            pieces.append(_flatten_whitespace(text[s:e]))
-            cursor += (e - s) + 2
-        digest = "\n\n".join(pieces)
+            line = _flatten_whitespace(text[s:e])
+            if self.context.could_modify(line):
+                lines[i] = line
+        flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
+        used = list(lines)
+        for lo in range(0, len(used), _DIGEST_SENTENCES):
+            chunk = {i: lines[i] for i in used[lo:lo + _DIGEST_SENTENCES]}
+            members = [n for n, (_, _, i) in enumerate(located) if i in chunk]
+            for n, f in zip(members, self._assert_digest(sentences, chunk, [located[n] for n in members])):
+                flags[n] = f
+        return flags
+
+    def _assert_digest(self, sentences, lines: dict[int, str], located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
+        """ConText on one digest Doc: the given sentence lines joined by blank lines."""
+        base_of, spans = {}, []
+        cursor = 0
+        for i, line in lines.items():
+            base_of[i] = cursor - sentences[i][0]
+            spans.append((cursor, cursor + len(line)))
+            cursor += len(line) + 2
+        digest = "\n\n".join(lines.values())
         doc = self.nlp.make_doc(digest)
         # every ConText rule has a token window (see nlp.context), so spaCy sentence
         # boundaries are not needed; modifiers are kept to their target's sentence
-        digest_starts = [sentences[i][0] + base_of[i] for i in used]
         targets, index_of_target = [], []
         for n, (start, end, i) in enumerate(located):
             span = doc.char_span(start + base_of[i], end + base_of[i], alignment_mode="expand")
@@ -302,7 +306,7 @@ class NoteReader:
                 targets.append((span.start, span.end))
                 index_of_target.append(n)
         flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
-        for n, categories in zip(index_of_target, self.context.categories(doc, targets, digest_starts)):
+        for n, categories in zip(index_of_target, self.context.categories(doc, targets, spans, digest)):
             for category in categories:
                 flag = _FLAG_OF_CATEGORY.get(category)
                 if flag:

@@ -8,7 +8,16 @@ character. Matching prefers the longest stem (optional tails are greedy).
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
+
+
+class Fragment(str):
+    """Regex syntax inside a trie word, rendered as is (the whitespace between the tokens of
+    a phrase). Always longer than one character, so never equal to a literal."""
+
+
+def _render(atom: str) -> str:
+    return atom if isinstance(atom, Fragment) else re.escape(atom)
 
 
 def _node_pattern(node: dict) -> str:
@@ -17,10 +26,10 @@ def _node_pattern(node: dict) -> str:
     singles = []
     for char in sorted(k for k in node if k != ""):
         child = node[char]
-        if list(child) == [""]:
+        if list(child) == [""] and not isinstance(char, Fragment):
             singles.append(char)
         else:
-            branches.append(re.escape(char) + _node_pattern(child))
+            branches.append(_render(char) + _node_pattern(child))
     if singles:
         if len(singles) == 1:
             branches.append(re.escape(singles[0]))
@@ -36,8 +45,10 @@ def _node_pattern(node: dict) -> str:
     return body
 
 
-def trie_pattern(words: Iterable[str]) -> str:
-    """A regex matching any of ``words`` (longest first); empty words are ignored."""
+def trie_pattern(words: Iterable[str | Sequence[str]]) -> str:
+    """A regex matching any of ``words`` (longest first); empty words are ignored. A word is
+    a string, or a sequence of atoms: single characters (matched literally) and
+    ``Fragment`` s (regex syntax)."""
     root: dict = {}
     for word in words:
         if not word:
