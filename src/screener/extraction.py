@@ -30,22 +30,10 @@ def _resolution(key: str) -> dict[str, Any]:
 
 
 def _evidence(m: Mention, note_id: str, note_date: date | None, value: Any) -> Evidence:
-    flags = m.flags
+    # the flags as Mention.flags reports them, read field by field (this runs per mention)
     return Evidence(
-        key=m.key,
-        value=value,
-        note_id=note_id,
-        start=m.start,
-        end=m.end,
-        text=m.text,
-        section=m.section,
-        rule_id=m.rule_id,
-        negated=flags["negated"],
-        historical=flags["historical"],
-        hypothetical=flags["hypothetical"],
-        family=flags["family"],
-        uncertain=flags["uncertain"],
-        note_date=note_date,
+        m.key, value, note_id, m.start, m.end, m.text, m.section, m.rule_id,
+        m.negated, m.historical or m.resolved, m.hypothetical or m.future, m.family, m.uncertain, note_date,
     )
 
 

@@ -38,9 +38,11 @@ class Note:
                     raise ValueError(f"Note {name}: not an ISO date (YYYY-MM-DD)") from None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evidence:
-    """One span of one note that supports a finding value.
+    """One span of one note that supports a finding value. Read-only by convention: not a
+    frozen dataclass, which costs four times as much to build, and one is built for every
+    mention of every note.
 
     ``start``/``end`` are character offsets into the note's ``text``; ``rule_id`` names
     the extraction rule that matched; the assertion flags are ConText's verdict on the

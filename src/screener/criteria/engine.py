@@ -188,40 +188,39 @@ def trace(res: Result) -> dict[str, Any]:
 def flatten(res: Result, depth: int = 0) -> list[dict[str, Any]]:
     """The determination's flat ``criteria`` list: every node, pre-order, with the finding
     keys and evidence of its subtree."""
-    return _flatten(res, depth)[0]
+    rows: list[dict[str, Any]] = []
+    _flatten(res, depth, rows)
+    return rows
 
 
-def _flatten(res: Result, depth: int) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
-    """(rows, finding keys, evidence) of ``res``'s subtree, built bottom-up: a node's keys and
-    evidence are its leaves' in pre-order, each once (evidence by key, note and offsets)."""
+def _flatten(res: Result, depth: int, rows: list[dict[str, Any]]) -> tuple[list[str], dict[tuple, dict[str, Any]]]:
+    """Append the rows of ``res``'s subtree to ``rows`` (pre-order) and return its finding
+    keys and evidence, built bottom-up: a node's keys and evidence are its leaves' in
+    pre-order, each once (evidence by key, note and offsets)."""
     node = res.node
-    child_rows: list[dict[str, Any]] = []
+    row: dict[str, Any] = {"id": node.id, "text": node.text, "cite": node.cite, "result": res.result,
+                           "findings": None, "evidence": None, "note": res.note, "kind": node.kind,
+                           "depth": depth}  # findings and evidence are filled in below
+    rows.append(row)
+    evidence: dict[tuple, dict[str, Any]] = {}
     if node.kind == "leaf":
         keys = [node.finding]
-        evidence: list[dict[str, Any]] = []
-        seen: set[tuple] = set()
-        parts = [res.evidence]
-    else:
-        keys, evidence, seen, parts = [], [], set(), []
-        for child in res.children:
-            rows, child_keys, child_evidence = _flatten(child, depth + 1)
-            child_rows.extend(rows)
-            for key in child_keys:
-                if key not in keys:
-                    keys.append(key)
-            parts.append(child_evidence)
-    for part in parts:
-        for ev in part:
-            mark = (ev.get("key"), ev.get("note_id"), ev.get("start"), ev.get("end"))
-            if mark not in seen:
-                seen.add(mark)
-                evidence.append(ev)
-    row: dict[str, Any] = {"id": node.id, "text": node.text, "cite": node.cite, "result": res.result,
-                           "findings": keys, "evidence": evidence, "note": res.note, "kind": node.kind,
-                           "depth": depth}
-    if node.kind == "leaf":
+        for ev in res.evidence:
+            evidence.setdefault((ev.get("key"), ev.get("note_id"), ev.get("start"), ev.get("end")), ev)
         row.update(op=node.op, value=node.value, documented=res.documented)
-    return [row, *child_rows], keys, evidence
+    else:
+        found: dict[str, None] = {}
+        for child in res.children:
+            child_keys, child_evidence = _flatten(child, depth + 1, rows)
+            found.update(dict.fromkeys(child_keys))
+            if not evidence:
+                evidence = dict(child_evidence)
+            else:
+                for mark, ev in child_evidence.items():
+                    evidence.setdefault(mark, ev)
+        keys = list(found)
+    row["findings"], row["evidence"] = keys, list(evidence.values())
+    return keys, evidence
 
 
 # --------------------------------------------------------------------------- determinations

@@ -93,10 +93,12 @@ class SentenceContext:
         ConTextModifier, ConTextGraph, tuple_overlaps = self._modifier, self._graph, self._overlaps
         rule_map, strings = self._rule_map, doc.vocab.strings
         sentence_starts = [start for start, _ in sentences]
-        modifiers = [
-            ConTextModifier(rule_map[strings[match_id]], start, end, doc, max_scope=self.component.max_scope)
-            for match_id, start, end in self._cue_matches(doc, doc.text if text is None else text, sentences)
-        ]
+        n_tokens = len(doc)
+        modifiers = []
+        for match_id, start, end in self._cue_matches(doc, doc.text if text is None else text, sentences):
+            rule = rule_map[strings[match_id]]
+            scope_start, scope_end = _scope(rule.direction, rule.max_scope, start, end, n_tokens)
+            modifiers.append(ConTextModifier(rule, start, end, doc, scope_start, scope_end, self.component.max_scope))
         graph = ConTextGraph(modifiers=modifiers)
         graph.update_scopes()  # same-category cues and terminators limit each other's scope
         by_sentence: dict[int, list] = {}
@@ -133,6 +135,18 @@ class SentenceContext:
                         if span is not None and len(span):
                             matches.append((match_id, span.start, span.end))
         return self._prune_overlapping(matches) if self._prune else matches
+
+
+def _scope(direction: str, max_scope: int, start: int, end: int, n_tokens: int) -> tuple[int, int]:
+    """The token window ConTextModifier sets for a cue with its own ``max_scope`` (medspaCy
+    1.3.1, ``__set_scope``: the span's ``window(max_scope)`` cut to the cue's direction),
+    computed here so no window Span is built per cue."""
+    direction = direction.lower()
+    if direction == "forward":
+        return end, min(end + max_scope, n_tokens)
+    if direction == "backward":
+        return max(start - max_scope, 0), start
+    return max(start - max_scope, 0), min(end + max_scope, n_tokens)
 
 
 def context_rules(specs, rule_class) -> list:

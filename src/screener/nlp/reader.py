@@ -21,7 +21,6 @@ from typing import Any, Sequence
 
 from .context import SentenceContext
 from .forms import form_answers
-from .literals import could_match
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules
 from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
@@ -45,9 +44,11 @@ _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "unce
 _DIGEST_SENTENCES = 48
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Mention:
     """One target match in one note, with ConText's verdict and the value it asserts.
+    Read-only by convention (not frozen: one is built per match, and a frozen dataclass
+    costs four times as much to build).
 
     ``value`` is what the mention says about the finding after assertion (``None`` when the
     mention must not count: family history, a conditional, an uncertain mention...);
@@ -118,9 +119,13 @@ class NoteReader:
         self._keys_of_stem = {
             s: frozenset().union(*(self.rules.triggers[p] for p in stems if s.startswith(p))) for s in stems
         }
-        self._rules_by_key: dict[str, list[TargetRule]] = {}
+        # per key, what the matching loop reads of each rule (one tuple, no attribute lookups)
+        by_key: dict[str, list[tuple]] = {}
         for rule in self.rules.targets:
-            self._rules_by_key.setdefault(rule.key, []).append(rule)
+            conditional = bool(rule.sections is not None or rule.not_sections is not None or rule.not_before
+                               or rule.not_after or rule.near or rule.not_near)
+            by_key.setdefault(rule.key, []).append((rule, rule.required, rule.regex.finditer, conditional))
+        self._rules_by_key: dict[str, tuple[tuple, ...]] = {k: tuple(v) for k, v in by_key.items()}
 
         self.nlp = spacy.blank("en")
         self.context = SentenceContext(self.nlp, self.rules.context)
@@ -204,14 +209,24 @@ class NoteReader:
                 sentence = text[s_start:s_end]
                 lowered = sentence.lower() if sentence.isascii() else None
             for key in sorted(keys_by_sentence[i]):
-                for rule in self._rules_by_key.get(key, ()):
-                    if lowered is not None and not could_match(rule.required, lowered):
-                        continue
-                    for m in rule.regex.finditer(text, s_start, s_end):
+                for rule, required, finditer, conditional in self._rules_by_key.get(key, ()):
+                    if lowered is not None:  # literals.could_match, inlined (~200 rules per dense note)
+                        missing = False
+                        for any_of in required:
+                            for literal in any_of:
+                                if literal in lowered:
+                                    break
+                            else:
+                                missing = True
+                                break
+                        if missing:
+                            continue
+                    for m in finditer(text, s_start, s_end):
                         start, end = m.span(rule.group) if rule.group is not None else m.span()
                         if start < 0 or start == end or (rule.id, start, end) in seen:
                             continue
-                        if not self._conditions_hold(rule, text, i, sentences, section_index, start, end, cache):
+                        if conditional and not self._conditions_hold(rule, text, i, sentences, section_index,
+                                                                     start, end, cache):
                             continue
                         value = rule.value
                         if rule.parser:
@@ -227,11 +242,12 @@ class NoteReader:
         return found
 
     def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache) -> bool:
-        section = section_index.section_at(start) or "none"
-        if rule.sections is not None and section not in rule.sections:
-            return False
-        if rule.not_sections is not None and section in rule.not_sections:
-            return False
+        if rule.sections is not None or rule.not_sections is not None:
+            section = section_index.section_at(start) or "none"
+            if rule.sections is not None and section not in rule.sections:
+                return False
+            if rule.not_sections is not None and section in rule.not_sections:
+                return False
         s_start, s_end = sentences[i]
         if rule.not_before and rule.not_before.search(text[max(s_start, start - 40):start]):
             return False
