@@ -27,7 +27,7 @@ import bisect
 import re
 from typing import Sequence
 
-from .literals import first_char_guard
+from .literals import could_match, first_char_guard, required_literals
 from .trie import Fragment, trie_pattern
 
 # A cue without its own max_scope reaches this many tokens (in its direction) within its
@@ -82,7 +82,10 @@ class SentenceContext:
         if not sentence.isascii():
             return True  # lower-casing outside ASCII may not match token by token
         lowered = sentence.lower()
-        return any(pattern.search(lowered) for pattern in self._modifying_cues)
+        for required, pattern in self._modifying_cues:
+            if could_match(required, lowered) and pattern.search(lowered):
+                return True
+        return False
 
     def categories(self, doc, targets: Sequence[tuple[int, int]], sentences: Sequence[tuple[int, int]],
                    text: str | None = None) -> list[set[str]]:
@@ -171,9 +174,10 @@ def context_rules(specs, rule_class) -> list:
     return rules
 
 
-def _modifying_cue_patterns(nlp, rules) -> list[re.Pattern]:
+def _modifying_cue_patterns(nlp, rules) -> list[tuple[tuple, re.Pattern]]:
     """Regexes, for lower-cased ASCII text, that find every place a cue of a modifying
-    direction could match (they may find more). A phrase cue matches when spaCy's tokens
+    direction could match (they may find more), each with the literals it cannot match
+    without (``literals.required_literals``). A phrase cue matches when spaCy's tokens
     equal its tokens in lower case, so its tokens appear in order with at most whitespace
     between them. A letters-only token stands between non-letters, unless one of spaCy's
     special cases splits it off inside a word ("cannot" -> "can", "not"): those words are
@@ -206,7 +210,7 @@ def _modifying_cue_patterns(nlp, rules) -> list[re.Pattern]:
             regexes.append(f"(?:{rule.pattern})")
             continue
         if rule.pattern is not None:  # a token pattern: no cheap test, every sentence is checked
-            return [re.compile("")]
+            return [((), re.compile(""))]
         tokens = [t.text for t in nlp.make_doc(rule.literal.lower())]
         body: list[str] = []
         for n, token in enumerate(tokens):
@@ -216,7 +220,8 @@ def _modifying_cue_patterns(nlp, rules) -> list[re.Pattern]:
         for before in edges(tokens[0], 0):
             for after in edges(tokens[-1], 1):
                 sequences.append(before + body + after)
-    patterns = [first_char_guard(re.compile(trie_pattern(sequences)))] if sequences else []
-    if regexes:
-        patterns.append(first_char_guard(re.compile("|".join(regexes), re.IGNORECASE)))
+    patterns = [((), first_char_guard(re.compile(trie_pattern(sequences))))] if sequences else []
+    for regex in regexes:  # one at a time: most sentences lack what each one requires
+        compiled = re.compile(regex, re.IGNORECASE)
+        patterns.append((required_literals(compiled), compiled))
     return patterns
