@@ -74,6 +74,8 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("context.yaml", "category: NEGATED_EXISTENCE, direction: FORWARD}", "category: MAYBE, direction: FORWARD}", "rules[0]"),
         ("context.yaml", "  keys: [active_infection,", "  keys: [active_infectionn,", "field_labels.keys"),
         ("context.yaml", "  affirmative: '^", "  affirmative: '(^", "field_labels.affirmative"),
+        ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {over: keep}", "over"),
+        ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {resolved: maybe}", "maybe"),
     ],
 )
 def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, old, new, expected):
@@ -112,4 +114,24 @@ def test_extraction_dated_care_counts_only_when_recent(text, note_date, expected
     import screener
 
     finding = screener.extract(text, note_date=note_date).get("conservative_therapy_within_last_year")
+    assert (finding.value if finding else None) is expected
+
+
+@pytest.mark.parametrize(
+    "text,key,expected",
+    [
+        # a past action is not undone by a cue that says something is over
+        ("Gabapentin was tried and stopped because of sedation.", "pharmacotherapy_tried", True),
+        ("Oxycodone was stopped after it failed to control the pain.", "systemic_opioids_failed", True),
+        ("Intrathecal trial completed 03/02, catheter removed the next day.", "trial_done", True),
+        # a judgment that sits beside such a cue says nothing either way
+        ("Ortho: no further surgical option (hardware already removed 2014).", "further_surgery_not_indicated", None),
+        # a condition that is over still is
+        ("Active infection: cellulitis, treated, resolved.", "active_infection", False),
+    ],
+)
+def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expected):
+    import screener
+
+    finding = screener.extract(text).get(key)
     assert (finding.value if finding else None) is expected

@@ -23,7 +23,10 @@ State overrides (``negated``, ``hypothetical``, ``future``, ``resolved``, ``hist
 ``uncertain``, ``family``) take a value, ``null`` (ignore the mention) or ``keep`` (same as
 the affirmed value). Defaults: family/hypothetical/future/uncertain -> ignore; negated ->
 ``not value`` for booleans else ignore; resolved -> ``false`` for a ``true`` boolean else
-ignore; historical -> keep.
+ignore; historical -> keep. A key block's ``defaults:`` (``{resolved: keep}``) replaces
+these for every rule of the key that does not set the state itself: a past action or a
+judgment ("tried", "failed", "not a surgical candidate") is not undone by a cue that says
+something is over ("stopped", "removed"), the way a condition is.
 """
 from __future__ import annotations
 
@@ -85,6 +88,8 @@ class TargetRuleSpec(_Strict):
 
 class KeyBlockSpec(_Strict):
     trigger: list[str] = Field(min_length=1)
+    # state overrides for every rule of the key that does not set its own
+    defaults: dict[Literal[STATES], Any] = {}  # type: ignore[valid-type]
     rules: list[TargetRuleSpec] = Field(min_length=1)
 
     @field_validator("trigger")
@@ -201,7 +206,8 @@ def _expand(pattern: str, macros: dict[str, str], source: str, node: str) -> str
 
 
 def _build_target(
-    spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str]
+    spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str],
+    defaults: dict[str, Any] | None = None,
 ) -> TargetRule:
     node = f"{key}.rules[{spec.id}]"
     key_type = vocabulary()[key].type
@@ -225,6 +231,8 @@ def _build_target(
     states = {}
     for state in STATES:
         raw = getattr(spec, state)
+        if raw == UNSET and defaults and state in defaults:
+            raw = defaults[state]
         states[state] = _state_value(raw, state, value, key_type)
         if key_type != "number" and raw not in (UNSET, "keep"):
             _check_value(raw, key, source, node, state)
@@ -349,7 +357,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
             if rule_spec.id in seen_ids:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
-            targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros))
+            targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults))
     return ExtractionRules(
         targets=tuple(targets),
         triggers={stem: frozenset(keys) for stem, keys in triggers.items()},
