@@ -60,7 +60,7 @@ class SentenceContext:
         )
         rules = context_rules(specs, ConTextRule)
         for rule in rules:  # the per-sentence check below assumes medspaCy's defaults for these
-            if rule.allowed_types or rule.excluded_types or rule.on_modifies or rule.max_targets:
+            if rule.allowed_types or rule.excluded_types or rule.on_modifies or rule.max_targets or rule.on_match:
                 raise ValueError(f"context rule {rule.literal!r}: type filters, callbacks and max_targets are not supported")
         self.component.add(rules)
         matcher = self.component._ConText__matcher  # medspaCy 1.3.1's MedspacyMatcher
