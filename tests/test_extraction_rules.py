@@ -135,3 +135,27 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
 
     finding = screener.extract(text).get(key)
     assert (finding.value if finding else None) is expected
+
+
+@pytest.mark.parametrize(
+    "text,key,expected",
+    [
+        # held-out set 8: a forward "not present a", a bare "ruled out" closing its own list item,
+        # an exam finding that is not opioid-induced hyperalgesia, a limitation in ADLs, a total
+        # reduction stated after a taper of doses (not MME to MME)
+        ("He is psychiatrically stable and does not present a suicide risk.",
+         "psychiatric_instability_or_suicide_risk", False),
+        ("Impression: chronic intractable low back pain, candidate for an intrathecal trial, opioids "
+         "weaned fifty percent, opioid induced hyperalgesia ruled out.", "pain_intractable", True),
+        ("R T8-T10: healed scars, marked allodynia and hyperalgesia to light touch.",
+         "opioid_hyperalgesia_ruled_out", None),
+        ("Functional limitation in ADLs for more than 3 years.", "adl_impairment", True),
+        ("Opioid taper: tapentadol ER 100 mg q12h (MME 80) -> 50 mg q12h (MME 40). Total reduction before trial: 50%.",
+         "opioid_wean_pct", 50.0),
+    ],
+)
+def test_extraction_reads_phrasings_of_unseen_notes(text, key, expected):
+    import screener
+
+    finding = screener.extract(text).get(key)
+    assert (finding.value if finding else None) == expected

@@ -23,6 +23,9 @@ NOTE_DATE = date(2026, 3, 1)
         ("duration_months", "since 01/2025", 14.0),
         ("duration_months", "since March 2025", 12.0),
         ("duration_months", "nothing here", None),
+        ("duration_months", "for twenty eight months now", 28.0),   # dictated compound numbers
+        ("duration_months", "thirty-six months", 36.0),
+        ("duration_months", "ninety days", 3.0),
         ("duration_weeks", "x 8 wks", 8.0),
         ("duration_weeks", "for three months", 13.0),
         ("duration_weeks", "10 weeks", 10.0),

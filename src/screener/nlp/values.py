@@ -23,6 +23,11 @@ WORD_NUMBERS = {
     "thirty": 30, "thirty-six": 36, "forty": 40, "fifty": 50, "sixty": 60, "several": 3, "few": 2,
     "a few": 2, "half a": 0.5, "half": 0.5,
 }
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+WORD_NUMBERS.update(_TENS)
+# dictation spells compound numbers out: "twenty eight months", "thirty-six months"
+WORD_NUMBERS.update({f"{t}{sep}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items() for sep in (" ", "-")})
 _WORD_ALT = "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True))
 NUM = rf"(?:\d+(?:\.\d+)?|{_WORD_ALT})"
 UNIT_MONTHS = {"y": 12.0, "m": 1.0, "w": 12.0 / 52.0, "d": 12.0 / 365.0}
