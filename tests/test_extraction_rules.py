@@ -152,6 +152,15 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
         ("Functional limitation in ADLs for more than 3 years.", "adl_impairment", True),
         ("Opioid taper: tapentadol ER 100 mg q12h (MME 80) -> 50 mg q12h (MME 40). Total reduction before trial: 50%.",
          "opioid_wean_pct", 50.0),
+        # an infection that has not resolved is present; a problem-list item ends in its outcome
+        ("Pump pocket infection, not yet resolved.", "implant_site_infection", True),
+        ("Pump pocket infection - not resolved, on IV antibiotics.", "implant_site_infection", True),
+        ("- Surgical site infection, lumbar wound, 2014 - resolved after debridement", "implant_site_infection", False),
+        # "scheduled opioids" is a dosing schedule, not a plan that makes the sentence future
+        ("Refractory to 44 months of multimodal conservative care, interventional blocks and scheduled opioids.",
+         "conservative_therapy_months", 44.0),
+        # years of pump therapy are not conservative care
+        ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
     ],
 )
 def test_extraction_reads_phrasings_of_unseen_notes(text, key, expected):
