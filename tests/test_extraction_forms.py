@@ -25,6 +25,15 @@ GRID_WRAPPED_LABEL = """REASON FOR REPLACEMENT                       Yes   No
   Requested for patient convenience or newer technology
     only (current device working) .......... [ ]   [X]
 """
+GRID_UNKNOWN_COLUMN = """IDDS CANDIDACY SCREEN                     Yes   No    Unknown
+Active systemic infection                 [ ]   [X]   [ ]
+Dementia                                  [ ]   [ ]   [X]
+Active substance use                      [X]   [ ]   [ ]    cocaine - see UDS
+"""
+GRID_BLANK_ROWS = """SAFETY SCREEN                 Yes   No
+  Active infection ...... [ ]   [ ]
+  Coagulopathy .......... [X]   [X]
+"""
 LEADERS = """SAFETY REVIEW                         Present?
   Active infection ................ No
   Coagulopathy (INR 1.0) .......... NO
@@ -48,8 +57,10 @@ def answered(text):
         (GRID_WRAPPED_LABEL, [("Requested for patient convenience or newer technology only (current device working)", False)]),
         (LEADERS, [("Active infection", False), ("Coagulopathy (INR 1 0)", False), ("Body size adequate (BMI 24)", True),
                    ("Dementia ________________________", False), ("Psychosis", False)]),
+        (GRID_UNKNOWN_COLUMN, [("Active systemic infection", False), ("Dementia", None), ("Active substance use", True)]),
+        (GRID_BLANK_ROWS, [("Active infection", None), ("Coagulopathy", None)]),
     ],
-    ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders"],
+    ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders", "unknown-column", "blank-rows"],
 )
 def test_form_answers_read_the_layout(text, expected):
     assert answered(text) == expected
@@ -60,12 +71,10 @@ def test_form_answers_read_the_layout(text, expected):
     [
         "Dementia: [ ] yes [x] no\n",                                   # inline choice: ConText's cues read it
         "INDICATION: [ ] cancer   [X] nonmalignant   [ ] spasticity\n",  # options, not an answer
-        "HEADER                 Yes   No\n  Infection ...... [X]   [X]\n",  # two marks
-        "HEADER                 Yes   No\n  Infection ...... [ ]   [ ]\n",  # no mark
         "HEADER                 Yes   No\n\n  Infection ..........   X\n",   # a blank line ends the grid
         "He was seen today.   No change in his medications.\n",           # prose, not a leader line
     ],
-    ids=["inline", "options", "two-marks", "no-mark", "grid-ended", "prose"],
+    ids=["inline", "options", "grid-ended", "prose"],
 )
 def test_form_answers_leave_unanswered_rows_alone(text):
     assert form_answers(text) == []
@@ -85,6 +94,11 @@ def test_form_answers_leave_unanswered_rows_alone(text):
         (LEADERS, "coagulopathy", False),
         (LEADERS, "dementia", False),
         (LEADERS, "psychosis", False),
+        (GRID_UNKNOWN_COLUMN, "active_infection", False),
+        (GRID_UNKNOWN_COLUMN, "dementia", None),          # "unknown" answers nothing
+        (GRID_UNKNOWN_COLUMN, "substance_use_disorder", True),
+        (GRID_BLANK_ROWS, "active_infection", None),      # a blank row of a checklist says nothing
+        (GRID_BLANK_ROWS, "coagulopathy", None),          # nor one marked twice
         # an unchecked option is not chosen, not denied: no finding either way
         ("Procedure: [ ] IT trial   [ ] Initial implant   [X] Pump replacement\n", "trial_done", None),
         ("INDICATION: [ ] cancer pain   [X] chronic nonmalignant pain   [ ] spasticity\n", "indication", "nonmalignant_pain"),

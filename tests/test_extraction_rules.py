@@ -159,6 +159,13 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
         # "scheduled opioids" is a dosing schedule, not a plan that makes the sentence future
         ("Refractory to 44 months of multimodal conservative care, interventional blocks and scheduled opioids.",
          "conservative_therapy_months", 44.0),
+        # a time point is not a score ("at 6 h: 9 -> 2" was read as 6 -> 9, no relief)
+        ("Intrathecal morphine trial.\nPain scores (NRS 0-10):\n  Baseline (pre-injection) ........ 9\n"
+         "  6 h ............................. 2\nPeak relief at 6 h: 9 -> 2 = 77.8% reduction.",
+         "trial_pain_reduction_pct", 77.8),
+        # a consent's list of risks names no complication the patient had
+        ("CONSENT: Risks (PDPH, infection, bleeding, respiratory depression, pruritus, urinary retention) reviewed.",
+         "trial_side_effects_minimal", None),
         # years of pump therapy are not conservative care
         ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
     ],

@@ -23,6 +23,8 @@ NOTE_DATE = date(2026, 3, 1)
         ("duration_months", "since 01/2025", 14.0),
         ("duration_months", "since March 2025", 12.0),
         ("duration_months", "nothing here", None),
+        ("pre_post_reduction", "Peak relief at 6 h: 9 -> 2", 77.8),  # "6 h" is a time point
+        ("pre_post_reduction", "baseline NRS 8/10 -> day 3 average 3/10", 62.5),
         ("duration_months", "for twenty eight months now", 28.0),   # dictated compound numbers
         ("duration_months", "thirty-six months", 36.0),
         ("duration_months", "ninety days", 3.0),

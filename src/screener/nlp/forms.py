@@ -3,7 +3,7 @@
 Two layouts answer a row without any word ConText could read as a cue:
 
 - a **grid**: a header line ends in two column labels (``Yes  No``, ``Y  N``,
-  ``Present  Absent``) and the rows below mark one column (``[X]``, ``(X)``, ``☒`` or a
+  ``Present  Absent``, optionally a third ``Unknown``) and the rows below mark one column (``[X]``, ``(X)``, ``☒`` or a
   lone ``X``) under one of them::
 
       SAFETY SCREEN                                  Y     N
@@ -13,10 +13,13 @@ Two layouts answer a row without any word ConText could read as a cue:
 - a **leader line**: a label, a run of dots or underscores (or three spaces), and the
   answer word at the end (``Active infection ........ No``, ``Body size adequate .... YES``).
 
+A grid header may name a third column that answers nothing (``Yes   No   Unknown``).
+
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
-whether the answer says present (``True``) or absent (``False``). The reader marks a
-target inside a label answered "absent" as negated (a row answered "present" keeps
-ConText's verdict). A label may wrap onto the next line, with the answer on the
+whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
+are all blank, marked twice or marked "unknown" gets ``None``. The reader marks a target
+inside a label answered "absent" as negated, one in an unanswered grid row as uncertain
+(a blank checklist row says nothing), and a row answered "present" keeps ConText's verdict. A label may wrap onto the next line, with the answer on the
 continuation line. What counts as an answer word is this module's vocabulary; anything
 else (free text after the leader, two marks, no mark, a mark half-way between the
 columns) answers nothing.
@@ -28,6 +31,7 @@ import re
 _YES = {"yes", "y", "present", "positive", "pos", "true"}
 _NO = {"no", "n", "absent", "negative", "neg", "none", "denies", "denied", "false", "not present"}
 _LABELS = {"yes", "no", "y", "n", "present", "absent", "present?", "absent?", "positive", "negative"}
+_UNKNOWN_LABELS = {"unknown", "unk", "unsure", "uncertain", "n/a", "na", "u", "?"}  # a third column: no answer
 _MARK = re.compile(r"\[\s*[xX✓✔*]\s*\]|\(\s*[xX✓✔*]\s*\)|[☒☑⊠■]|(?<![\w/()\[\]])[xX✓✔](?![\w/()\[\]])")
 _BOX = re.compile(r"\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑⊠■]")
 _INLINE_CHOICE = re.compile(r"\s*(?:yes|no|y|n)\b", re.IGNORECASE)  # "(X) Yes ( ) No": ConText's cues read these
@@ -43,13 +47,13 @@ _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earl
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
 
 
-def form_answers(text: str) -> list[tuple[int, int, bool]]:
+def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     """``(label_start, label_end, present)`` for every answered form row of ``text``, in
-    text order (see the module docstring)."""
+    text order (see the module docstring); ``present`` is None for a grid row left blank."""
     if "..." not in text and "…" not in text and "__" not in text and "   " not in text:
         return []
-    answers: list[tuple[int, int, bool]] = []
-    grid: tuple[float, float, bool] | None = None  # (column of the first label, of the second, first is yes)
+    answers: list[tuple[int, int, bool | None]] = []
+    grid: tuple | None = None  # (column of the first label, of the second, first is yes, of "unknown")
     rows_left = 0
     previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
     for start, line in _lines(text):
@@ -77,11 +81,21 @@ def form_answers(text: str) -> list[tuple[int, int, bool]]:
     return answers
 
 
-def _header_columns(line: str) -> tuple[float, float, bool] | None:
-    """(center column of the first label, of the second, the first says yes) when ``line``
-    ends in two opposite column labels ("SAFETY SCREEN      Y     N"), each set off by at
-    least two spaces (or the first at the start of the line)."""
+def _header_columns(line: str) -> tuple[float, float, bool, float | None] | None:
+    """(center column of the first label, of the second, the first says yes, center column
+    of a third "unknown" label or None) when ``line`` ends in two opposite column labels
+    ("SAFETY SCREEN      Y     N"), optionally followed by a third that answers nothing
+    ("Yes   No    Unknown"), each set off by at least two spaces (or the first at the start
+    of the line)."""
     body = line.rstrip()
+    third = None
+    last_start = max(body.rfind(" "), body.rfind("\t")) + 1
+    if body[last_start:].lower() in _UNKNOWN_LABELS:
+        rest = body[:last_start].rstrip(" \t")
+        if last_start - len(rest) < 2:
+            return None
+        third = (last_start + len(body) - 1) / 2
+        body = rest
     b_start = max(body.rfind(" "), body.rfind("\t")) + 1
     before_b = body[:b_start]
     a_end = len(before_b.rstrip(" \t"))
@@ -97,7 +111,7 @@ def _header_columns(line: str) -> tuple[float, float, bool] | None:
     first, second = _polarity(a), _polarity(b)
     if first is None or second is None or first == second:
         return None
-    return (a_start + a_end - 1) / 2, (b_start + len(body) - 1) / 2, first
+    return (a_start + a_end - 1) / 2, (b_start + len(body) - 1) / 2, first, third
 
 
 def _leader_answer(line: str) -> tuple[int, bool] | None:
@@ -132,28 +146,31 @@ def _lines(text: str):
         start += len(line) + 1
 
 
-def _grid_answer(line: str, grid) -> tuple[int, bool] | None:
-    """(where the answer starts, present) of a grid row: a pair of adjacent boxes with one
-    checked (the first box is the first column, however the columns are aligned), or one
-    lone mark under one of the two labels."""
-    first_col, second_col, first_is_yes = grid
+def _grid_answer(line: str, grid) -> tuple[int, bool | None] | None:
+    """(where the answer starts, present) of a grid row: adjacent boxes, one per column,
+    with one checked (the first box is the first column, however the columns are aligned),
+    or one lone mark under one of the labels. A mark in the "unknown" column answers nothing."""
+    first_col, second_col, first_is_yes, third_col = grid
+    columns = [first_col, second_col] + ([third_col] if third_col is not None else [])
     boxes = [b for b in _BOX.finditer(line) if not _INLINE_CHOICE.match(line, b.end())]
     if boxes:
-        if len(boxes) != 2 or line[boxes[0].end():boxes[1].start()].strip():
+        if len(boxes) not in (2, len(columns)):
+            return None
+        if any(line[a.end():b.start()].strip() for a, b in zip(boxes, boxes[1:])):
             return None
         checked = [bool(_MARK.fullmatch(b.group(0))) for b in boxes]
-        if checked.count(True) != 1:
-            return None
+        if checked.count(True) != 1 or checked.index(True) > 1:
+            return boxes[0].start(), None  # a row of the grid left blank, marked twice or "unknown"
         return boxes[0].start(), checked[0] == first_is_yes
-    leftmost = min(first_col, second_col) - 6
+    leftmost = min(columns) - 6
     marks = [m for m in _MARK.finditer(line) if m.start() >= leftmost]
     if len(marks) != 1:
         return None
     col = (marks[0].start() + marks[0].end() - 1) / 2
-    to_first, to_second = abs(col - first_col), abs(col - second_col)
-    if abs(to_first - to_second) < _SLACK:
+    distances = sorted((abs(col - c), n) for n, c in enumerate(columns))
+    if distances[1][0] - distances[0][0] < _SLACK or distances[0][1] == 2:
         return None
-    return marks[0].start(), (to_first < to_second) == first_is_yes
+    return marks[0].start(), (distances[0][1] == 0) == first_is_yes
 
 
 def _indent(line: str) -> int:

@@ -448,7 +448,8 @@ def _unwrap(view: str, sentences: Sequence[tuple[int, int]]) -> str:
 
 def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]]) -> list[bool]:
     """A target inside the label of a form row answered "absent" ("Active infection
-    ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated (nlp.forms).
+    ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated, one inside
+    the label of a grid row left blank ("[ ]  [ ]") is uncertain (nlp.forms).
     Returns, per span, whether a form answered it "absent"."""
     absent = [False] * len(spans)
     answers = form_answers(text)
@@ -457,7 +458,11 @@ def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list
     starts = [a[0] for a in answers]
     for n, ((start, end), f) in enumerate(zip(spans, flags)):
         i = bisect.bisect_right(starts, start) - 1
-        if i >= 0 and end <= answers[i][1] and not answers[i][2]:
+        if i < 0 or end > answers[i][1]:
+            continue
+        if answers[i][2] is None:
+            f["uncertain"] = True
+        elif not answers[i][2]:
             f["negated"] = True
             absent[n] = True
     return absent
