@@ -166,6 +166,10 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
         # a consent's list of risks names no complication the patient had
         ("CONSENT: Risks (PDPH, infection, bleeding, respiratory depression, pruritus, urinary retention) reviewed.",
          "trial_side_effects_minimal", None),
+        # what a first psychological evaluation found is over once a re-evaluation cleared the patient
+        ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression; re-eval 04/08/26 -> CLEARED.",
+         "psych_untreated_issues", False),
+        ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression.", "psych_untreated_issues", True),
         # years of pump therapy are not conservative care
         ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
     ],
