@@ -294,13 +294,25 @@ def test_browser_app_bad_upload_shows_reason(driver, app, tmp_path):
 def test_browser_report_case_list_navigation(driver, report):
     from selenium.webdriver.common.by import By
 
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     url, *_ = report
     _open(driver, url)
     visible = "return Array.from(document.querySelectorAll('section.case')).map(s => !s.hidden)"
-    assert driver.execute_script(visible) == [True, False, False]
+
+    def shown(expected):
+        """The case list's handler runs on the hashchange event, after the click returns."""
+        try:
+            WebDriverWait(driver, 10).until(lambda d: d.execute_script(visible) == expected)
+        except TimeoutException:
+            pass
+        return driver.execute_script(visible)
+
+    assert shown([True, False, False]) == [True, False, False]
     driver.find_elements(By.CSS_SELECTOR, "#cases li.ci a")[2].click()
-    assert driver.execute_script(visible) == [False, False, True]
+    assert shown([False, False, True]) == [False, False, True]
     assert "E201" in driver.find_element(By.ID, "case-2").text
     driver.find_element(By.TAG_NAME, "body").send_keys("k")
-    assert driver.execute_script(visible) == [False, True, False]
+    assert shown([False, True, False]) == [False, True, False]
     assert driver.execute_script("return location.hash") == "#case-1"
