@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 from .context import SentenceContext
 from .forms import form_answers
+from .numbers import spelled_numbers_view
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules
 from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
@@ -139,7 +140,8 @@ class NoteReader:
             return []
         starts = [s for s, _ in sentences]
         section_index = self.sections.index(text)
-        view = _unwrap(ocr_view(text), sentences)  # same length: offsets are shared with ``text``
+        # same length: offsets are shared with ``text``
+        view = _unwrap(spelled_numbers_view(ocr_view(text)), sentences)
         candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date))
         if not candidates:
             return []
