@@ -30,6 +30,10 @@ Active systemic infection                 [ ]   [X]   [ ]
 Dementia                                  [ ]   [ ]   [X]
 Active substance use                      [X]   [ ]   [ ]    cocaine - see UDS
 """
+COMPOUND_LEADER = """SAFETY
+  Dementia / psychosis .............. No / No
+  Infection / fever ................. Yes / No
+"""
 GRID_BLANK_ROWS = """SAFETY SCREEN                 Yes   No
   Active infection ...... [ ]   [ ]
   Coagulopathy .......... [X]   [X]
@@ -59,8 +63,10 @@ def answered(text):
                    ("Dementia ________________________", False), ("Psychosis", False)]),
         (GRID_UNKNOWN_COLUMN, [("Active systemic infection", False), ("Dementia", None), ("Active substance use", True)]),
         (GRID_BLANK_ROWS, [("Active infection", None), ("Coagulopathy", None)]),
+        (COMPOUND_LEADER, [("Dementia / psychosis", False)]),  # "Yes / No" is a choice, not an answer
     ],
-    ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders", "unknown-column", "blank-rows"],
+    ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders", "unknown-column", "blank-rows",
+         "compound-leader"],
 )
 def test_form_answers_read_the_layout(text, expected):
     assert answered(text) == expected

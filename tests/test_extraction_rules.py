@@ -170,6 +170,14 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
         ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression; re-eval 04/08/26 -> CLEARED.",
          "psych_untreated_issues", False),
         ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression.", "psych_untreated_issues", True),
+        # held-out set 9: prose after a check mark or a checked box, a question, a sacroiliac
+        # injection, a date before a percentage
+        ("\u2714 No infection, no coagulopathy, no other programmable devices.", "active_infection", False),
+        ("[x] No known allergy to baclofen (tolerates oral)", "drug_allergy", False),
+        ("Active infection: \u2610 Yes \u2612 No", "active_infection", False),
+        ('Pt asked whether her "bladder infection" would delay surgery.', "active_infection", None),
+        ("| Lumbar ESI x3, SI inj x1   | 2022 - 2023 |", "psychiatric_instability_or_suicide_risk", None),
+        ("   IT trial: 08/18/26 - 50 % reduction (8/10 -> 4/10), walked 400 ft", "trial_pain_reduction_pct", 50.0),
         # years of pump therapy are not conservative care
         ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
     ],

@@ -39,7 +39,10 @@ _INLINE_CHOICE = re.compile(r"\s*(?:yes|no|y|n)\b", re.IGNORECASE)  # "(X) Yes (
 # found one after the other, and the answer is matched only right after each of them.
 _SEPARATOR = re.compile(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,}")
 _ANSWER = re.compile(
-    r"(?:not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)\b"
+    # one answer for a compound label ("Dementia / psychosis ...... No / No"): all the same
+    r"(?:(?:no|n|none|negative|neg)(?:[ \t]*/[ \t]*(?:no|n|none|negative|neg))+"
+    r"|(?:yes|y|positive|pos|present)(?:[ \t]*/[ \t]*(?:yes|y|positive|pos|present))+"
+    r"|not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)\b"
     r"(?=[ \t]*$|[ \t]*[-–(*;,:]|[ \t]{2})",
     re.IGNORECASE,
 )
@@ -127,7 +130,7 @@ def _leader_answer(line: str) -> tuple[int, bool] | None:
             continue
         if _BOX.search(line, 0, answer.start()):
             return None
-        present = _polarity(answer.group(0))
+        present = _polarity(answer.group(0).split("/")[0].strip())
         return None if present is None else (answer.start(), present)
     return None
 

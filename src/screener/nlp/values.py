@@ -159,7 +159,9 @@ def _first_numbers(text: str, count: int) -> list[float]:
 
 def percent(text: str, note_date: date | None = None) -> float | None:
     """The first percentage (lower bound of "60-70%")."""
-    m = re.search(r"(\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)|(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*\d{1,3}(?:\.\d+)?\s*(?:%|percent)", text, re.IGNORECASE)
+    # a date's year is not the low end of a range ("trial 08/18/26 - 50 % reduction")
+    m = re.search(r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)|"
+                  r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*\d{1,3}(?:\.\d+)?\s*(?:%|percent)", text, re.IGNORECASE)
     if not m:
         return None
     value = float(m.group(1) or m.group(2))
