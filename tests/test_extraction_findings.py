@@ -80,6 +80,46 @@ CASES = [
     ("No opioid changes until the infection is treated.", "pharmacotherapy_tried", None),
     ("Infection: cholangitis/bacteremia 05/2026 treated, abx completed 05/10, afebrile, no active infection.", "active_infection", False),
     ("Estimated life expectancy 3-6 months. (Earlier 03/2026 estimate of 6-12 mo superseded after progression.) Published median survival for 2nd-line therapy of ~6-7 months was discussed for context only.", "life_expectancy_months", 3.0),
+        # held-out set 8: a forward "not present a", a bare "ruled out" closing its own list item,
+        # an exam finding that is not opioid-induced hyperalgesia, a limitation in ADLs, a total
+        # reduction stated after a taper of doses (not MME to MME)
+        ("He is psychiatrically stable and does not present a suicide risk.",
+         "psychiatric_instability_or_suicide_risk", False),
+        ("Impression: chronic intractable low back pain, candidate for an intrathecal trial, opioids "
+         "weaned fifty percent, opioid induced hyperalgesia ruled out.", "pain_intractable", True),
+        ("R T8-T10: healed scars, marked allodynia and hyperalgesia to light touch.",
+         "opioid_hyperalgesia_ruled_out", None),
+        ("Functional limitation in ADLs for more than 3 years.", "adl_impairment", True),
+        ("Opioid taper: tapentadol ER 100 mg q12h (MME 80) -> 50 mg q12h (MME 40). Total reduction before trial: 50%.",
+         "opioid_wean_pct", 50.0),
+        # an infection that has not resolved is present; a problem-list item ends in its outcome
+        ("Pump pocket infection, not yet resolved.", "implant_site_infection", True),
+        ("Pump pocket infection - not resolved, on IV antibiotics.", "implant_site_infection", True),
+        ("- Surgical site infection, lumbar wound, 2014 - resolved after debridement", "implant_site_infection", False),
+        # "scheduled opioids" is a dosing schedule, not a plan that makes the sentence future
+        ("Refractory to 44 months of multimodal conservative care, interventional blocks and scheduled opioids.",
+         "conservative_therapy_months", 44.0),
+        # a time point is not a score ("at 6 h: 9 -> 2" was read as 6 -> 9, no relief)
+        ("Intrathecal morphine trial.\nPain scores (NRS 0-10):\n  Baseline (pre-injection) ........ 9\n"
+         "  6 h ............................. 2\nPeak relief at 6 h: 9 -> 2 = 77.8% reduction.",
+         "trial_pain_reduction_pct", 77.8),
+        # a consent's list of risks names no complication the patient had
+        ("CONSENT: Risks (PDPH, infection, bleeding, respiratory depression, pruritus, urinary retention) reviewed.",
+         "trial_side_effects_minimal", None),
+        # what a first psychological evaluation found is over once a re-evaluation cleared the patient
+        ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression; re-eval 04/08/26 -> CLEARED.",
+         "psych_untreated_issues", False),
+        ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression.", "psych_untreated_issues", True),
+        # held-out set 9: prose after a check mark or a checked box, a question, a sacroiliac
+        # injection, a date before a percentage
+        ("\u2714 No infection, no coagulopathy, no other programmable devices.", "active_infection", False),
+        ("[x] No known allergy to baclofen (tolerates oral)", "drug_allergy", False),
+        ("Active infection: \u2610 Yes \u2612 No", "active_infection", False),
+        ('Pt asked whether her "bladder infection" would delay surgery.', "active_infection", None),
+        ("| Lumbar ESI x3, SI inj x1   | 2022 - 2023 |", "psychiatric_instability_or_suicide_risk", None),
+        ("   IT trial: 08/18/26 - 50 % reduction (8/10 -> 4/10), walked 400 ft", "trial_pain_reduction_pct", 50.0),
+        # years of pump therapy are not conservative care
+        ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
 ]
 
 
