@@ -104,8 +104,8 @@ CASES = [
          "  6 h ............................. 2\nPeak relief at 6 h: 9 -> 2 = 77.8% reduction.",
          "trial_pain_reduction_pct", 77.8),
         # a consent's list of risks names no complication the patient had
-        ("CONSENT: Risks (PDPH, infection, bleeding, respiratory depression, pruritus, urinary retention) reviewed.",
-         "trial_side_effects_minimal", None),
+        ("Intrathecal morphine trial today. CONSENT: Risks (PDPH, infection, bleeding, respiratory depression, "
+         "pruritus, urinary retention) reviewed; patient agrees.", "trial_side_effects_minimal", None),
         # what a first psychological evaluation found is over once a re-evaluation cleared the patient
         ("Psych: initial eval 12/2025 deferred candidacy d/t untreated depression; re-eval 04/08/26 -> CLEARED.",
          "psych_untreated_issues", False),
