@@ -187,10 +187,8 @@ def bench_tokens(corpora: dict, args) -> list[dict]:
     for name, notes in corpora.items():
         texts = [n.text for n in notes]
         tokens = tokens_of[name]
-        # The baseline is a fresh blank tokenizer per corpus, warmed by one pass over the same
-        # notes. spaCy caches a word's tokens only if no special case came before it in its Doc
-        # (tokenizer.pyx, has_special), so a tokenizer that has read other text first is
-        # faster on notes whose lines start with a special case; that one is reported too.
+        # the baseline: a fresh blank tokenizer per corpus, warmed by one pass over the same
+        # notes (module docstring: why a tokenizer's speed depends on what it read before)
         fresh = spacy.blank("en")
         for text in texts:
             fresh.make_doc(text)

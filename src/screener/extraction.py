@@ -30,10 +30,10 @@ def _resolution(key: str) -> dict[str, Any]:
 
 
 def _evidence(m: Mention, note_id: str, note_date: date | None, value: Any) -> Evidence:
-    # the flags as Mention.flags reports them, read field by field (this runs per mention)
+    flags = m.flags
     return Evidence(
-        m.key, value, note_id, m.start, m.end, m.text, m.section, m.rule_id,
-        m.negated, m.historical or m.resolved, m.hypothetical or m.future, m.family, m.uncertain, note_date,
+        m.key, value, note_id, m.start, m.end, m.text, m.section, m.rule_id, flags["negated"],
+        flags["historical"], flags["hypothetical"], flags["family"], flags["uncertain"], note_date,
     )
 
 

@@ -1,9 +1,10 @@
 """Assertion with medspaCy's ConText, each cue kept to its own sentence.
 
 ``SentenceContext`` adds medspaCy's ``medspacy_context`` component (with the cues of
-rules/extraction/context.yaml) to a blank pipeline and uses its matcher and its
-``ConTextModifier`` scopes, so cue matching, windows, terminators and the mutual limiting
-of same-category cues are medspaCy's own. Only the last step differs: medspaCy checks every
+rules/extraction/context.yaml) to a blank pipeline and uses its phrase and token matchers,
+its pruning of overlapping cues and its ``ConTextModifier`` scopes, so cue matching,
+windows, terminators and the mutual limiting of same-category cues are medspaCy's own
+(regex cues excepted, below). Only the last step differs: medspaCy checks every
 target against every modifier of the Doc, which is quadratic in the size of a Doc; here a
 target is checked only against the modifiers of its own sentence (the same result, because
 a modifier never counts outside its sentence anyway), and a cue inside the target's own
@@ -185,21 +186,23 @@ def _modifying_cue_patterns(nlp, rules) -> list[tuple[tuple, re.Pattern]]:
     compiles them."""
     from spacy.attrs import ORTH
 
-    special_cases = [
-        [piece[ORTH].lower() for piece in pieces] for pieces in nlp.tokenizer.rules.values() if len(pieces) > 1
-    ]
+    # token -> (what stands before it, after it) inside each special case that splits it off
+    around: dict[str, list[tuple[str, str]]] = {}
+    for pieces in nlp.tokenizer.rules.values():
+        if len(pieces) > 1:
+            lowered = [piece[ORTH].lower() for piece in pieces]
+            for n, piece in enumerate(lowered):
+                around.setdefault(piece, []).append(("".join(lowered[:n]), "".join(lowered[n + 1:])))
 
     def edges(token: str, side: int) -> list[list[str]]:
         """What may stand before (side 0) or after (side 1) ``token`` in the text."""
         if not (token.isascii() and token.isalpha()):
             return [[]]  # punctuation and the like: anything
         out = [[Fragment("(?<![a-z])" if side == 0 else "(?![a-z])")]]
-        for pieces in special_cases:
-            for n, piece in enumerate(pieces):
-                if piece == token:
-                    rest = "".join(pieces[:n] if side == 0 else pieces[n + 1:])
-                    if rest and list(rest) not in out:
-                        out.append(list(rest))
+        for context in around.get(token, ()):
+            rest = context[side]
+            if rest and list(rest) not in out:
+                out.append(list(rest))
         return out
 
     sequences, regexes = [], []
@@ -207,7 +210,7 @@ def _modifying_cue_patterns(nlp, rules) -> list[tuple[tuple, re.Pattern]]:
         if rule.direction in _INERT_DIRECTIONS:
             continue
         if isinstance(rule.pattern, str):
-            regexes.append(f"(?:{rule.pattern})")
+            regexes.append(rule.pattern)
             continue
         if rule.pattern is not None:  # a token pattern: no cheap test, every sentence is checked
             return [((), re.compile(""))]

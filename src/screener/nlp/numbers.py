@@ -22,13 +22,14 @@ import re
 
 from .trie import trie_pattern
 
-_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-          "eight": 8, "nine": 9}
-_TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}
-_WORD = trie_pattern({*_UNITS, *_TEENS, *_TENS, "hundred", "point"})
+# the number words (values.py builds its duration vocabulary from these too)
+UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9}
+TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+_WORD = trie_pattern({*UNITS, *TEENS, *TENS, "hundred", "point"})
 # a run of number words joined by spaces or hyphens ("sixty-two point five"); "and" only
 # inside a hundred ("one hundred and twenty")
 _RUN_PATTERN = rf"(?<![\w-])(?:{_WORD})(?![\w])(?:(?:[ -]+|[ ]+and[ ]+)(?:{_WORD})(?![\w]))*"
@@ -50,9 +51,7 @@ def spelled_numbers_view(text: str) -> str:
         parsed = _parse(words)
         if parsed is None:
             continue
-        value, used, strong = parsed
-        if used < len(words):  # "one point" of "at one point in time": only the part that parses
-            continue
+        value, strong = parsed
         if not strong and not _QUANTITY_AFTER.match(text, m.end()):
             continue
         digits = _format(value)
@@ -67,30 +66,30 @@ def spelled_numbers_view(text: str) -> str:
     return "".join(pieces)
 
 
-def _parse(words: list[str]) -> tuple[float, int, bool] | None:
-    """(value, words used, whether the number cannot be prose) of a run of number words;
-    None when the run is not one number ("twenty twenty two", "point five" alone)."""
+def _parse(words: list[str]) -> tuple[float, bool] | None:
+    """(value, whether the number cannot be prose) of a run of number words; None when the
+    whole run is not one number ("twenty twenty two", the "one point" of "at one point")."""
     n, value, strong = 0, 0, False
-    if n < len(words) and words[n] in _UNITS and n + 1 < len(words) and words[n + 1] == "hundred":
-        value, n, strong = _UNITS[words[n]] * 100, n + 2, True
-    if n < len(words) and words[n] in _TENS:
-        value, n, strong = value + _TENS[words[n]], n + 1, True
-        if n < len(words) and words[n] in _UNITS and words[n] != "zero":
-            value, n = value + _UNITS[words[n]], n + 1
-    elif n < len(words) and words[n] in _TEENS:
-        value, n, strong = value + _TEENS[words[n]], n + 1, True
-    elif n < len(words) and words[n] in _UNITS:
-        value, n = value + _UNITS[words[n]], n + 1
+    if n < len(words) and words[n] in UNITS and n + 1 < len(words) and words[n + 1] == "hundred":
+        value, n, strong = UNITS[words[n]] * 100, n + 2, True
+    if n < len(words) and words[n] in TENS:
+        value, n, strong = value + TENS[words[n]], n + 1, True
+        if n < len(words) and words[n] in UNITS and words[n] != "zero":
+            value, n = value + UNITS[words[n]], n + 1
+    elif n < len(words) and words[n] in TEENS:
+        value, n, strong = value + TEENS[words[n]], n + 1, True
+    elif n < len(words) and words[n] in UNITS:
+        value, n = value + UNITS[words[n]], n + 1
     if n == 0:
         return None
-    if n + 1 < len(words) and words[n] == "point" and words[n + 1] in _UNITS:
+    if n + 1 < len(words) and words[n] == "point" and words[n + 1] in UNITS:
         n += 1
         decimals = ""
-        while n < len(words) and words[n] in _UNITS:
-            decimals += str(_UNITS[words[n]])
+        while n < len(words) and words[n] in UNITS:
+            decimals += str(UNITS[words[n]])
             n += 1
-        return float(f"{int(value)}.{decimals}"), n, True
-    return float(value), n, strong
+        value, strong = float(f"{int(value)}.{decimals}"), True
+    return (float(value), strong) if n == len(words) else None
 
 
 def _format(value: float) -> str:

@@ -15,6 +15,7 @@ import re
 from datetime import date
 from typing import Callable
 
+from .numbers import TENS, UNITS
 from .trie import trie_pattern
 
 WORD_NUMBERS = {
@@ -25,11 +26,10 @@ WORD_NUMBERS = {
     "thirty": 30, "thirty-six": 36, "forty": 40, "fifty": 50, "sixty": 60, "several": 3, "few": 2,
     "a few": 2, "half a": 0.5, "half": 0.5,
 }
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-WORD_NUMBERS.update(_TENS)
+WORD_NUMBERS.update(TENS)
 # dictation spells compound numbers out: "twenty eight months", "thirty-six months"
-WORD_NUMBERS.update({f"{t}{sep}{u}": tv + uv for t, tv in _TENS.items() for u, uv in _UNITS.items() for sep in (" ", "-")})
+WORD_NUMBERS.update({f"{t}{sep}{u}": tv + uv for t, tv in TENS.items() for u, uv in UNITS.items() if uv
+                     for sep in (" ", "-")})
 _WORD_ALT = trie_pattern(WORD_NUMBERS)  # a trie: a flat alternation of ~200 words is slow to scan
 NUM = rf"(?:\d+(?:\.\d+)?|{_WORD_ALT})"
 UNIT_MONTHS = {"y": 12.0, "m": 1.0, "w": 12.0 / 52.0, "d": 12.0 / 365.0}
