@@ -52,7 +52,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-DEFAULT_MTSAMPLES = REPO.parent / "shared" / "benchmarks" / "mtsamples" / "mtsamples_first321.csv"
+DEFAULT_MTSAMPLES = REPO / "data" / "mtsamples" / "mtsamples_first321.csv"
 STEPS = ("tokens", "workers", "memory")
 OPTIONAL_STEPS = ("spark",)  # needs pyspark and Java: run with --only spark
 

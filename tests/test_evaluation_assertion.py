@@ -93,15 +93,14 @@ def test_evaluation_assertion_negspacy_wrapper(text, span, negated):
     assert ab.negspacy_assertion(text, [span])[0]["negated"] is negated
 
 
-def test_evaluation_assertion_default_path_points_at_shared(monkeypatch):
+def test_evaluation_assertion_default_path_is_the_copy_in_the_repository(monkeypatch):
     monkeypatch.delenv("SCREENER_NEGEX", raising=False)
     path = ab.default_negex_path()
-    assert path.parts[-4:] == ("shared", "benchmarks", "negex", ab.NEGEX_FILE)
+    assert path.parts[-3:] == ("data", "negex", ab.NEGEX_FILE) and path.is_file()
     monkeypatch.setenv("SCREENER_NEGEX", "/tmp/x.txt")
     assert ab.default_negex_path() == Path("/tmp/x.txt")
 
 
-@pytest.mark.skipif(not ab.default_negex_path().is_file(), reason="shared NegEx benchmark not present")
 def test_evaluation_assertion_real_set_loads_nearly_every_row():
     rows, skipped = ab.load_negex()
     assert len(rows) + len(skipped) == 2376 and len(skipped) < 20

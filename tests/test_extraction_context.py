@@ -151,14 +151,12 @@ def _sentence_lines():
     repo = Path(__file__).resolve().parents[1]
     texts = [p.read_text(encoding="utf-8") for folder in ("sample_notes", "eval")
              for p in sorted((repo / folder).rglob("*.txt"))]
-    mtsamples = repo.parent / "shared" / "benchmarks" / "mtsamples" / "mtsamples_first321.csv"
-    if mtsamples.exists():
-        csv.field_size_limit(2**31 - 1)
-        with open(mtsamples, encoding="utf-8", newline="") as handle:
-            texts += [row["transcription"] for row in csv.DictReader(handle) if row.get("transcription")]
+    mtsamples = repo / "data" / "mtsamples" / "mtsamples_first321.csv"
+    csv.field_size_limit(2**31 - 1)
+    with open(mtsamples, encoding="utf-8", newline="") as handle:
+        texts += [row["transcription"] for row in csv.DictReader(handle) if row.get("transcription")]
     lines = [_flatten_whitespace(text[s:e]) for text in texts for s, e in split_sentences(text)]
-    if default_negex_path().exists():
-        lines += list(load_negex(default_negex_path())[0]["sentence"])
+    lines += list(load_negex(default_negex_path())[0]["sentence"])
     return lines
 
 

@@ -56,6 +56,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .cpu_only import keep_gpu_libraries_out
 from .errors import InputError
 from .io.errors import E_CASE_TIMEOUT, E_DUPLICATE, E_SCREEN_FAILED, E_WORKER_CRASHED, error_row
 from .io.flatten import json_default, record_json
@@ -159,6 +160,7 @@ def _init_worker(screen_fn: ScreenFn | None, payers: Sequence[str] | None, servi
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    keep_gpu_libraries_out()
     _silence_third_party_logs()
     _WORKER["screen_fn"] = screen_fn or _default_screen_fn()
     _WORKER["payers"] = list(payers) if payers else None

@@ -275,6 +275,9 @@ def worker_screener(spec: str = DEFAULT_SCREENER) -> Callable[..., dict]:
     rather than inside the first case. Cached for the life of the Python worker; Spark
     reuses workers across tasks (``spark.python.worker.reuse``, on by default).
     """
+    from .cpu_only import keep_gpu_libraries_out
+
+    keep_gpu_libraries_out()
     module_name, _, attr = spec.partition(":")
     screen = getattr(importlib.import_module(module_name), attr or "screen_case")
     if spec == DEFAULT_SCREENER:

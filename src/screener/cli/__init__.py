@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..cpu_only import keep_gpu_libraries_out
+
+    keep_gpu_libraries_out()  # before any subcommand imports spaCy
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

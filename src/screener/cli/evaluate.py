@@ -22,8 +22,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("gold_dir", metavar="GOLD_DIR", help="gold folder (one sub-folder per case with case.yaml)")
     parser.add_argument("--negex", nargs="?", const="", default=None, metavar="PATH",
-                        help="also run the NegEx/ConText assertion benchmark (PATH defaults to "
-                             "../shared/benchmarks/negex/rsAnnotations-1-120-random.txt)")
+                        help="also run the NegEx/ConText assertion benchmark (PATH defaults to the "
+                             "copy the project ships, data/negex/rsAnnotations-1-120-random.txt)")
     parser.add_argument("--ml", action="store_true", help="also cross-validate the TF-IDF + LR baseline")
     parser.add_argument("--level", choices=("case", "note", "both"), default="both",
                         help="which per-key table(s) to print (default both)")

@@ -1,7 +1,7 @@
 """Assertion benchmark on the NegEx/ConText annotated test set (Chapman et al.).
 
 The set (``rsAnnotations-1-120-random.txt``, 2,376 sentences; public ``chapmanbe/negex``
-repository) is tab-separated: line, condition, sentence (the condition upper-cased in
+repository; the project ships a copy in ``data/negex/``) is tab-separated: line, condition, sentence (the condition upper-cased in
 it), negation (Negated / Affirmed / Possible), temporality (Recent / Historical /
 "Not particular" = hypothetical), experiencer (Patient / Other / Family member).
 
@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InputError
-from ..paths import repo_root
+from ..paths import data_dir
 from . import metrics
 
 NEGEX_FILE = "rsAnnotations-1-120-random.txt"
@@ -48,14 +48,16 @@ DIMENSIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
 
 
 def default_negex_path() -> Path:
-    """``$SCREENER_NEGEX``, else ``<repo>/../shared/benchmarks/negex/<file>``, else the
-    same path relative to the working directory's parent."""
+    """``$SCREENER_NEGEX``, else the copy the project ships: ``data/negex/<file>`` of a
+    checkout, or ``screener/data/negex/<file>`` of an installed wheel (data/README.md says
+    where it comes from)."""
     env = os.environ.get("SCREENER_NEGEX")
     if env:
         return Path(env)
-    root = repo_root()
-    base = root.parent if root is not None else Path.cwd().parent
-    return base / "shared" / "benchmarks" / "negex" / NEGEX_FILE
+    data = data_dir("data")
+    if data is None:
+        raise InputError("NegEx test set not found: neither screener/data nor <repo>/data (set $SCREENER_NEGEX)")
+    return data / "negex" / NEGEX_FILE
 
 
 def _locate(sentence: str, condition: str) -> tuple[int, int] | None:

@@ -124,7 +124,7 @@ class NoteReader:
         by_key: dict[str, list[tuple]] = {}
         for rule in self.rules.targets:
             conditional = bool(rule.sections is not None or rule.not_sections is not None or rule.not_before
-                               or rule.not_after or rule.near or rule.not_near)
+                               or rule.not_after or rule.near or rule.not_near or rule.scope)
             by_key.setdefault(rule.key, []).append((rule, rule.required, rule.regex.finditer, conditional))
         self._rules_by_key: dict[str, tuple[tuple, ...]] = {k: tuple(v) for k, v in by_key.items()}
 
@@ -255,6 +255,10 @@ class NoteReader:
             return False
         if rule.not_after and rule.not_after.search(text[end:min(s_end, end + 40)]):
             return False
+        if rule.scope:
+            window = self._window(rule.scope_window, text, i, sentences, section_index, start)
+            if not all(self._concept_in(name, window, text, cache) for name in rule.scope):
+                return False
         if not (rule.near or rule.not_near):
             return True
         if rule.near:

@@ -19,6 +19,12 @@ used in patterns as ``{{NAME}}`` -- and ``concepts:`` -- named regexes used by `
           negated: false                                # value when negated (default: not value)
           examples: ["diagnosed with dementia"]         # must produce a mention (tested)
 
+A key block's ``scope:`` names what every rule of the key needs around it, whatever the
+rule's own conditions: ``scope: {near: [neuraxial_trial], window: note}`` makes every trial
+finding need an intrathecal or epidural trial in the note, so "tolerated the procedure well"
+after an unrelated operation, or the relief of a sacral-nerve stimulator trial, is no trial
+result.
+
 State overrides (``negated``, ``hypothetical``, ``future``, ``resolved``, ``historical``,
 ``uncertain``, ``family``) take a value, ``null`` (ignore the mention) or ``keep`` (same as
 the affirmed value). Defaults: family/hypothetical/future/uncertain -> ignore; negated ->
@@ -86,8 +92,15 @@ class TargetRuleSpec(_Strict):
     note: str | None = None
 
 
+class ScopeSpec(_Strict):
+    near: list[str] = Field(min_length=1)  # concepts that must all be in the window
+    window: Literal["sentence", "neighbors", "section", "note"] = "note"
+
+
 class KeyBlockSpec(_Strict):
     trigger: list[str] = Field(min_length=1)
+    # what every rule of the key needs around it (a concept in a window), on top of its own conditions
+    scope: ScopeSpec | None = None
     # state overrides for every rule of the key that does not set its own
     defaults: dict[Literal[STATES], Any] = {}  # type: ignore[valid-type]
     rules: list[TargetRuleSpec] = Field(min_length=1)
@@ -132,6 +145,9 @@ class TargetRule:
     source: str
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    # the key block's scope: concepts that must all be in ``scope_window``
+    scope: tuple[str, ...] = ()
+    scope_window: str = "note"
     # "any of" sets of lower-case literals every match contains (nlp.literals): a sentence
     # without them is skipped before the regex runs
     required: tuple[frozenset[str], ...] = ()
@@ -207,7 +223,7 @@ def _expand(pattern: str, macros: dict[str, str], source: str, node: str) -> str
 
 def _build_target(
     spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str],
-    defaults: dict[str, Any] | None = None,
+    defaults: dict[str, Any] | None = None, scope: ScopeSpec | None = None,
 ) -> TargetRule:
     node = f"{key}.rules[{spec.id}]"
     key_type = vocabulary()[key].type
@@ -225,6 +241,9 @@ def _build_target(
     for name in (*spec.near, *spec.not_near):
         if name not in concepts:
             raise _err(source, node, f"unknown concept {name!r}; allowed: {sorted(concepts)}")
+    for name in scope.near if scope else ():
+        if name not in concepts:
+            raise _err(source, f"{key}.scope", f"unknown concept {name!r}; allowed: {sorted(concepts)}")
     for name in (*(spec.sections or ()), *(spec.not_sections or ())):
         if name not in section_names:
             raise _err(source, node, f"unknown section {name!r}; allowed: {sorted(section_names)}")
@@ -263,6 +282,8 @@ def _build_target(
         examples=tuple(spec.examples),
         counter_examples=tuple(spec.counter_examples),
         required=required_literals(regex),
+        scope=tuple(scope.near) if scope else (),
+        scope_window=scope.window if scope else "note",
     )
 
 
@@ -357,7 +378,8 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
             if rule_spec.id in seen_ids:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
-            targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults))
+            targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults,
+                                         spec.scope))
     return ExtractionRules(
         targets=tuple(targets),
         triggers={stem: frozenset(keys) for stem, keys in triggers.items()},

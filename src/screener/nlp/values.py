@@ -12,6 +12,7 @@ pre/post scores give the percentage reduction ("8/10 -> 3/10" = 62.5); a VAS on
 from __future__ import annotations
 
 import re
+import statistics
 from datetime import date
 from typing import Callable
 
@@ -157,14 +158,20 @@ def _first_numbers(text: str, count: int) -> list[float]:
     return [float(x) for x in _NUMBER.findall(text)[:count]]
 
 
+_BELOW = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
+
+
 def percent(text: str, note_date: date | None = None) -> float | None:
-    """The first percentage (lower bound of "60-70%")."""
+    """The first percentage (lower bound of "60-70%"); an upper bound is just below its
+    number ("less than 50% relief" = 49.9: never the threshold it stays under)."""
     # a date's year is not the low end of a range ("trial 08/18/26 - 50 % reduction")
     m = re.search(r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)|"
                   r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*\d{1,3}(?:\.\d+)?\s*(?:%|percent)", text, re.IGNORECASE)
     if not m:
         return None
     value = float(m.group(1) or m.group(2))
+    if _BELOW.search(text, 0, m.start()):
+        value = max(value - 0.1, 0.0)
     return value if 0 <= value <= 100 else None
 
 
@@ -230,15 +237,28 @@ def from_to_reduction(text: str, note_date: date | None = None) -> float | None:
     return round((numbers[0] - numbers[1]) / numbers[0] * 100.0, 1)
 
 
-_ASHWORTH = re.compile(r"(\d(?:\.\d)?)(\+)?")
+_ASHWORTH = re.compile(r"(?<![\d.])(\d(?:\.\d)?)(\+)?(?![\d.]*\s*(?:h|hrs?|hours?|min(?:utes?)?|mcg|mg|µg|ug|mL|ml)\b)",
+                       re.IGNORECASE)
+_ASHWORTH_PAIR = re.compile(r"(?<![\d.])(\d)(\+)?\s*(?:/\s*4)?\s*(?:to|->|→|-->|=>|down to|decreased to|reduced to|improved to|dropped to)\s*(\d)(\+)?(?![\d.])",
+                            re.IGNORECASE)
+_UNCHANGED = re.compile(r"\b(?:unchanged|no change|did not change|not changed|remained|stayed|same)\b", re.IGNORECASE)
 
 
 def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
-    """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2."""
+    """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2;
+    "unchanged" = 0. Time points and doses are not scores ("at 4 h: 3 -> 3" = 0, not 1).
+    Several muscle groups ("R hip 3 -> 1, L knee 3 -> 3") give the median of their drops."""
+    if _UNCHANGED.search(text) and not re.search(r"\d\s*(?:to|->|→)\s*\d", text):
+        return 0.0
+    pairs = [(float(a) + (0.5 if pa else 0.0), float(b) + (0.5 if pb else 0.0))
+             for a, pa, b, pb in _ASHWORTH_PAIR.findall(re.sub(r"(?i)\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?|min|mcg|mg|µg|ug)\b", " ", text))]
+    pairs = [(a, b) for a, b in pairs if a <= 5 and b <= 5]
+    if len(pairs) > 1:
+        return float(statistics.median(max(a - b, 0.0) for a, b in pairs))
     m = re.search(r"(?:by\s+|(?:dropped|decreased|fell|improved|reduced)\s+(?:by\s+)?|\ba\s+)?(\d(?:\.\d)?|one|two|three|four)[\s-]+(?:points?|grades?)", text, re.IGNORECASE)
     if m:
         return word_number(m.group(1))
-    body = re.sub(r"(?i)\b(?:modified\s+)?ashworth(?:\s+scale)?(?:\s+score)?", " ", text)
+    body = re.sub(r"(?i)\b(?:modified\s+)?ashworth(?:\s+scale)?(?:\s+score)?|/\s*4\b", " ", text)
     scores = [float(a) + (0.5 if plus else 0.0) for a, plus in _ASHWORTH.findall(body)]
     scores = [s for s in scores if s <= 5]
     if len(scores) < 2:

@@ -1,0 +1,7 @@
+"""``python -m screener``: the same command line as ``screener``."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

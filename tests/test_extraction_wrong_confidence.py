@@ -1,0 +1,77 @@
+"""Wrong confidence first (issue: read notes the way a reviewer does, items 5, 11 and 14).
+
+Each row is a mechanism that gave a finding value the text does not support: a negated
+negative predicate, a list of risks, a comparator, a measurement of another entity, a
+time point or dose read as a score, and real prose of other specialties (MTSamples) read
+as a pump trial or a psychological clearance. ``expected`` is the only acceptable value
+(``None``: the key must not be a finding at all)."""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import screener
+
+CASES = [
+    # a negated negative predicate is not the predicate
+    ("Interrogation today: the pump is not malfunctioning; battery OK, reservoir as expected.",
+     "device_nonfunctional", False),
+    ("His oral opioids have not failed; he simply wants to reduce pills.", "systemic_opioids_failed", None),
+    ("Opioids have never failed him.", "systemic_opioids_failed", None),
+    # a consent's list of risks is not what happened
+    ("Intrathecal morphine trial performed 3/4 with 60% relief. Consent reviewed for the implant: risks include "
+     "urinary retention, respiratory depression, infection and bleeding.", "trial_side_effects_minimal", None),
+    # a comparator is not the threshold it stays under
+    ("Intrathecal morphine trial 3/4: less than 50% relief of her back pain.", "trial_pain_reduction_pct", 49.9),
+    ("After the intrathecal bolus she reported less than 50% pain relief.", "trial_pain_reduction_pct", 49.9),
+    ("After the IT bolus, relief of under 50% was reported.", "trial_pain_reduction_pct", 49.9),
+    # the age of a thing is not the patient's age
+    ("Pt is a 64 yo M. The pump is 7 years old.", "age_years", 64.0),
+    ("Replacement requested: the pump is 7 years old and at end of battery life.", "age_years", None),
+    ("Her 9-year-old SynchroMed pump alarmed.", "age_years", None),
+    # time points and doses are not Ashworth scores; a per-limb list is read limb by limb
+    ("Intrathecal baclofen test dose 50 mcg. Modified Ashworth at 4 h: 3 -> 3 bilaterally.",
+     "baclofen_trial_ashworth_drop", 0.0),
+    ("ITB screening bolus 50 mcg. MAS (pre -> 4h post): R hip add 3 -> 1, L hip add 3 -> 1, R knee 4 -> 2, "
+     "L knee 3 -> 3.", "baclofen_trial_ashworth_drop", 2.0),
+    ("Intrathecal baclofen 50 mcg test dose. Ashworth unchanged at 3 after the bolus.",
+     "baclofen_trial_ashworth_drop", 0.0),
+    # measurements of other procedures and other therapies
+    ("Patient had percutaneous InterStim trial in the office with over 70% to 80% improvement in her urgency.",
+     "trial_pain_reduction_pct", None),
+    ("Chronic otitis media with effusion refractory to outpatient antibiotic therapy.",
+     "conservative_therapy_failed", None),
+    ("An intrathecal catheter was placed and connected to the SynchroMed pump. The patient tolerated the "
+     "procedure well without any complications.", "trial_side_effects_minimal", None),
+    ("The patient is interested in gastric bypass surgery. The patient appears to be an excellent candidate. "
+     "Plan: psychological evaluation and nutrition consult.", "psych_clearance", None),
+]
+
+
+@pytest.mark.parametrize("text,key,expected", CASES, ids=[f"{k}:{t[:40]}" for t, k, _ in CASES])
+def test_wrong_confidence_value_is_never_read(reader, text, key, expected):
+    found = screener.extract(text, note_date=date(2026, 3, 1)).get(key)
+    assert (found.value if found else None) == expected
+
+
+MTSAMPLES = Path(__file__).resolve().parents[1] / "data" / "mtsamples" / "mtsamples_first321.csv"
+TRIAL_KEYS = ("trial_done", "trial_pain_reduction_pct", "trial_functional_improvement",
+              "trial_side_effects_minimal", "baclofen_trial_ashworth_drop")
+
+
+@pytest.mark.slow
+def test_wrong_confidence_mtsamples_has_no_trial_finding_and_no_psych_clearance(reader):
+    """None of the 321 real transcriptions is a pump candidate: a trial finding needs an
+    intrathecal or epidural trial in scope, a clearance a psychological context."""
+    csv.field_size_limit(2**31 - 1)
+    with open(MTSAMPLES, encoding="utf-8", newline="") as handle:
+        texts = [row["transcription"] for row in csv.DictReader(handle) if (row.get("transcription") or "").strip()]
+    assert len(texts) > 300
+    wrong = []
+    for n, text in enumerate(texts):
+        findings = screener.extract(text)
+        wrong += [(n, key) for key in (*TRIAL_KEYS, "psych_clearance") if key in findings]
+    assert wrong == []
