@@ -68,10 +68,17 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(args.gold_dir, negex=negex, ml=args.ml)
     fe = result.findings
     print(f"gold: {fe.n_cases} cases, {fe.n_notes} notes ({args.gold_dir})")
+    if result.determinations is not None:
+        # the worst failures first: a determination that says more than the reviewer did
+        print("\nwrong confidence: determinations that say more than the gold (case ids only)")
+        print(_table(result.determinations.wrong_confidence,
+                     ["payer", "n", "false_meets_criteria", "false_does_not_meet", "false_meets_cases",
+                      "false_does_not_meet_cases"]))
     levels = ("case", "note") if args.level == "both" else (args.level,)
     for level in levels:
         per_key = fe.per_key[fe.per_key["level"] == level]
-        print(f"\n{level}-level findings (numbers within 1 point, bool/enum exact)")
+        print(f"\n{level}-level findings (numbers within 1 point and on the same side of every payer threshold, "
+              "bool/enum exact)")
         print(_table(per_key, ["key", "support", "predicted", "tp", "fp", "fn", "precision", "recall", "f1"]))
         summary = fe.summary[fe.summary["level"] == level]
         if len(summary):

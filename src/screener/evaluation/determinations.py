@@ -7,6 +7,10 @@ and the criteria that drive the disagreements:
 
 - ``failed`` criterion ids and ``missing`` finding keys of the predicted determination
   of every disagreeing case;
+- ``wrong_confidence``: per payer, the determinations that say more than the gold does,
+  worst first: a ``meets_criteria`` the gold does not give (the screener vouches for a
+  case a reviewer would not), then a ``does_not_meet`` the gold does not give (a clinician
+  is sent to look at a case that meets or lacks documentation);
 - optionally, criteria whose result differs from a *reference* run of the criteria
   engine on the gold findings (``determine(case.findings)``): that separates errors of
   extraction (the reference agrees with gold) from errors of the rules (it does not).
@@ -68,7 +72,9 @@ class DeterminationEvaluation:
       reasons, reference status (when a reference predictor ran), differing criteria;
     - ``confusion``: payer -> gold (rows) x predicted (columns) counts;
     - ``accuracy``: payer, n, correct, accuracy (plus an ``all`` row);
-    - ``drivers``: what the disagreeing determinations failed on / missed, counted.
+    - ``drivers``: what the disagreeing determinations failed on / missed, counted;
+    - ``wrong_confidence``: payer, n, false_meets_criteria, false_does_not_meet and the
+      cases behind each (plus an ``all`` row).
     """
 
     rows: pd.DataFrame
@@ -77,8 +83,13 @@ class DeterminationEvaluation:
     drivers: pd.DataFrame
     labels: tuple[str, ...] = field(default=STATUSES)
 
+    @property
+    def wrong_confidence(self) -> pd.DataFrame:
+        return wrong_confidence(self.rows)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "wrong_confidence": self.wrong_confidence.to_dict(orient="records"),
             "accuracy": self.accuracy.to_dict(orient="records"),
             "confusion": {p: {g: row.to_dict() for g, row in m.iterrows()} for p, m in self.confusion.items()},
             "drivers": self.drivers.to_dict(orient="records"),
@@ -168,6 +179,28 @@ def evaluate_determinations(
     accuracy = pd.DataFrame(accuracy_rows, columns=["payer", "n", "correct", "accuracy", "reference_accuracy"])
     return DeterminationEvaluation(rows=frame, confusion=confusion, accuracy=accuracy,
                                    drivers=_drivers(frame))
+
+
+WRONG_CONFIDENCE_COLUMNS = ["payer", "n", "false_meets_criteria", "false_does_not_meet",
+                            "false_meets_cases", "false_does_not_meet_cases"]
+
+
+def wrong_confidence(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per payer (and ``all``): predicted ``meets_criteria`` where the gold says otherwise,
+    and predicted ``does_not_meet`` where the gold says otherwise, with their case ids."""
+    out = []
+    groups = [(payer, frame) for payer, frame in rows.groupby("payer", sort=True)]
+    if len(rows):
+        groups.append(("all", rows))
+    for payer, frame in groups:
+        false_meets = frame[(frame["predicted"] == "meets_criteria") & (frame["gold"] != "meets_criteria")]
+        false_dnm = frame[(frame["predicted"] == "does_not_meet") & (frame["gold"] != "does_not_meet")]
+        label = (lambda f, all_rows=(payer == "all"): ", ".join(
+            f"{c} {p}" if all_rows else str(c) for c, p in zip(f["case_id"], f["payer"])))
+        out.append({"payer": payer, "n": len(frame), "false_meets_criteria": len(false_meets),
+                    "false_does_not_meet": len(false_dnm), "false_meets_cases": label(false_meets),
+                    "false_does_not_meet_cases": label(false_dnm)})
+    return pd.DataFrame(out, columns=WRONG_CONFIDENCE_COLUMNS)
 
 
 def _accuracy_row(payer: str, frame: pd.DataFrame) -> dict[str, Any]:

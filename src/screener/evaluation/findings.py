@@ -101,7 +101,7 @@ def _compare(level: str, case_id: str, note_id: str | None, gold: Mapping[str, A
         spec = vocab.get(key)
         g = gold.get(key)
         p = pred_values.get(key)
-        result = metrics.outcome(g, p, spec.type if spec else None)
+        result = metrics.outcome(g, p, spec.type if spec else None, key=key)
         if result == metrics.TN:
             continue
         text, ev_notes = _evidence_of(predicted.get(key)) if p is not None else ("", "")

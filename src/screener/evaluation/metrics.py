@@ -1,12 +1,15 @@
 """Scoring primitives shared by every evaluation: value comparison and P/R/F1.
 
 The comparison implements the gold convention of ``screener.gold``: numbers match
-within ``NUMBER_TOLERANCE`` (absolute), booleans and enum strings match exactly, and a
-key that is not documented is ``None``.
+within ``NUMBER_TOLERANCE`` (absolute) *and* on the same side of every threshold a payer
+applies to that key (``payer_thresholds``: an Ashworth drop of 0 against 1, NRS 6 against
+7 or 49 against 50% relief is wrong whatever the tolerance), booleans and enum strings
+match exactly, and a key that is not documented is ``None``.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 NUMBER_TOLERANCE = 1.0
@@ -17,16 +20,45 @@ TP, FP, FN, WRONG, TN = "tp", "fp", "fn", "wrong", "tn"
 """``wrong`` = both non-null but different: counted as one FP and one FN."""
 
 
+@lru_cache(maxsize=1)
+def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Number key -> every ``(op, value)`` a payer's criteria compare it with (all policy
+    versions under rules/payers/): the lines a value must not cross to count as read right."""
+    from ..criteria import load_policies
+    from ..criteria.ops import OPS
+
+    found: dict[str, set[tuple[str, float]]] = {}
+    for versions in load_policies().values():
+        for policy in versions:
+            for node in policy.nodes():
+                if node.kind == "leaf" and node.op in OPS and OPS[node.op].takes_value and node.op != "in" \
+                        and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                    found.setdefault(node.finding, set()).add((node.op, float(node.value)))
+    return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
+
+
+def same_side(key: str | None, gold: float, predicted: float) -> bool:
+    """Whether every payer threshold on ``key`` judges the two numbers alike."""
+    from ..criteria.ops import OPS
+
+    for op, value in payer_thresholds().get(key or "", ()):
+        if OPS[op].func(gold, value) != OPS[op].func(predicted, value):
+            return False
+    return True
+
+
 def value_of(item: Any) -> Any:
     """The plain value of a Finding (or of anything with ``.value``), else ``item`` itself."""
     return getattr(item, "value", item)
 
 
-def values_equal(gold: Any, predicted: Any, kind: str | None = None, tolerance: float = NUMBER_TOLERANCE) -> bool:
+def values_equal(gold: Any, predicted: Any, kind: str | None = None, tolerance: float = NUMBER_TOLERANCE,
+                 key: str | None = None) -> bool:
     """True when two non-null values agree under the gold convention.
 
     ``kind`` is the finding type (``number`` / ``bool`` / ``enum``); when ``None`` it is
-    inferred from the gold value. A bool never equals a number (``True != 1``).
+    inferred from the gold value. A bool never equals a number (``True != 1``). With a
+    ``key``, two numbers must also lie on the same side of every payer threshold on it.
     """
     if kind is None:
         kind = "bool" if isinstance(gold, bool) else "number" if isinstance(gold, (int, float)) else "enum"
@@ -34,23 +66,26 @@ def values_equal(gold: Any, predicted: Any, kind: str | None = None, tolerance: 
         if isinstance(gold, bool) or isinstance(predicted, bool):
             return False
         try:
-            return abs(float(gold) - float(predicted)) <= tolerance
+            g, p = float(gold), float(predicted)
         except (TypeError, ValueError):
             return False
+        return abs(g - p) <= tolerance and (key is None or same_side(key, g, p))
     if kind == "bool":
         return isinstance(predicted, bool) and predicted is gold
     return str(gold) == str(predicted) and not isinstance(predicted, bool)
 
 
-def outcome(gold: Any, predicted: Any, kind: str | None = None, tolerance: float = NUMBER_TOLERANCE) -> str:
-    """Classify one pair: ``tp``, ``fp`` (gold null), ``fn`` (predicted null), ``wrong``, ``tn``."""
+def outcome(gold: Any, predicted: Any, kind: str | None = None, tolerance: float = NUMBER_TOLERANCE,
+            key: str | None = None) -> str:
+    """Classify one pair: ``tp``, ``fp`` (gold null), ``fn`` (predicted null), ``wrong``, ``tn``
+    (``key``: numbers on two sides of a payer threshold on that key are ``wrong``)."""
     if gold is None and predicted is None:
         return TN
     if gold is None:
         return FP
     if predicted is None:
         return FN
-    return TP if values_equal(gold, predicted, kind, tolerance) else WRONG
+    return TP if values_equal(gold, predicted, kind, tolerance, key) else WRONG
 
 
 def counts(outcomes: Iterable[str]) -> dict[str, int]:
