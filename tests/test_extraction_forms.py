@@ -127,3 +127,65 @@ def test_form_answers_read_long_runs_of_spaces_in_linear_time():
     line = "Active infection" + " " * 50_000 + "No\n"
     assert answered(line) == [("Active infection", False)]
     assert form_answers("x" + " " * 50_000 + "z\n" + "SAFETY" + " " * 50_000 + "Q   R\n") == []
+
+
+# Office-staff layouts (held-out set 11): a comment column after Y/N, circled answers,
+# |-separated inline answers, and left-mark lists closed by a marked "none of the above".
+GRID_COMMENT_COLUMN = """CRITERIA CHECKLIST                              Y    N    COMMENT
+---------------------------------------------------------------------------------
+Compliant w/ prior treatment                    X         pill counts, UDS
+Active infection                                     X
+Dementia                                             X    MoCA 28
+"""
+CIRCLED = """Metastatic disease                              (Y)  N    liver
+Active infection                                 Y  (N)
+Dementia  Y (N)   |   Psychosis  Y (N)   |   Substance abuse  Y (N)
+"""
+PIPE_INLINE = """Dementia N | Psychosis N | Active infection N | Infection at site N |
+Allergy to implant materials N | Alcohol/drug abuse Y
+"""
+MARK_LIST_NONE = """CONTRAINDICATIONS - put X if present:
+    Active infection
+    Dementia
+ X  NONE of the above
+"""
+MARK_LIST_OPEN = """Place an X by each item that applies:
+ X   Severe spasticity of spinal cord origin
+     Active infection
+"""
+
+OFFICE_FORMS = [
+    (GRID_COMMENT_COLUMN, "Compliant w/ prior treatment", True),
+    (GRID_COMMENT_COLUMN, "Active infection", False),
+    (GRID_COMMENT_COLUMN, "Dementia", False),
+    (CIRCLED, "Metastatic disease", True),
+    (CIRCLED, "Active infection", False),
+    (CIRCLED, "Psychosis", False),
+    (CIRCLED, "Substance abuse", False),
+    (PIPE_INLINE, "Psychosis", False),
+    (PIPE_INLINE, "Alcohol/drug abuse", True),
+    (MARK_LIST_NONE, "Active infection", False),
+    (MARK_LIST_NONE, "Dementia", False),
+    (MARK_LIST_OPEN, "Severe spasticity of spinal cord origin", True),
+    (MARK_LIST_OPEN, "Active infection", "none"),  # unmarked, no "none of the above": says nothing
+]
+
+
+@pytest.mark.parametrize("text,label,expected", OFFICE_FORMS, ids=[f"{l}:{str(e)}" for _, l, e in OFFICE_FORMS])
+def test_forms_office_layouts_answer_their_labels(text, label, expected):
+    start = text.index(label)
+    answered = [a for a in form_answers(text) if a[0] <= start and start + len(label) <= a[1]]
+    if expected == "none":
+        assert answered == []
+    else:
+        assert len(answered) == 1 and answered[0][2] is expected
+
+
+@pytest.mark.parametrize("text,key,expected", [
+    (CIRCLED, "dementia", False), (CIRCLED, "metastatic_disease", True), (CIRCLED, "active_infection", False),
+    (PIPE_INLINE, "psychosis", False), (MARK_LIST_NONE, "active_infection", False),
+    (MARK_LIST_NONE, "dementia", False),
+])
+def test_forms_office_layouts_give_findings(reader, text, key, expected):
+    found = screener.extract(text).get(key)
+    assert found is not None and found.value is expected

@@ -75,3 +75,15 @@ def test_wrong_confidence_mtsamples_has_no_trial_finding_and_no_psych_clearance(
         findings = screener.extract(text)
         wrong += [(n, key) for key in (*TRIAL_KEYS, "psych_clearance") if key in findings]
     assert wrong == []
+
+
+@pytest.mark.parametrize("text,key,expected", [
+    ("Non-metastatic (isolated local recurrence on PET 05/2026).", "metastatic_disease", False),
+    ("Plan: proceed with permanent programmable IT pump (40 mL) + catheter, target date 08/20/2026.",
+     "request_type", "permanent"),
+])
+def test_wrong_confidence_branch_choosing_values(reader, text, key, expected):
+    """A wrong indication detail or request type picks a payer's other branch (a trial branch
+    met where the permanent branch is not: a false meets_criteria in held-out set 10)."""
+    found = screener.extract(text, note_date=date(2026, 7, 1)).get(key)
+    assert found is not None and found.value == expected

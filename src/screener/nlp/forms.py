@@ -13,7 +13,19 @@ Two layouts answer a row without any word ConText could read as a cue:
 - a **leader line**: a label, a run of dots or underscores (or three spaces), and the
   answer word at the end (``Active infection ........ No``, ``Body size adequate .... YES``).
 
-A grid header may name a third column that answers nothing (``Yes   No   Unknown``).
+A grid header may name a third column that answers nothing (``Yes   No   Unknown``) or
+end in a free-text column (``Y    N    COMMENT``).
+
+Three more layouts of office-staff forms:
+
+- a **circled answer**: both choices written, the answer in parentheses
+  (``Metastatic disease   (Y)  N    liver``, ``Dementia  Y (N)   |   Psychosis  Y (N)``); each
+  label runs from the line start, a ``|`` or the previous answer to its choices;
+- an **inline answer** on a line of ``|``-separated items (``Dementia N | Psychosis N |``);
+- a **mark list**: items marked on the left (``X  Active infection``) under an instruction
+  ("Put X by each item that applies:"); a marked item is present, and when the list's
+  "none of the above" item is marked every unmarked item is absent (otherwise an unmarked
+  item says nothing).
 
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
 whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
@@ -46,6 +58,15 @@ _ANSWER = re.compile(
     r"(?=[ \t]*$|[ \t]*[-–(*;,:]|[ \t]{2})",
     re.IGNORECASE,
 )
+_COMMENT_LABELS = {"comment", "comments", "notes", "note", "remarks", "details", "source", "where documented"}
+_CHOICE = r"(?:yes|no|y|n)"
+_CIRCLED = re.compile(
+    rf"(?<!\S)(?:\(\s*(?P<a>{_CHOICE})\s*\)\s+{_CHOICE}|{_CHOICE}\s+\(\s*(?P<b>{_CHOICE})\s*\))(?!\S)", re.IGNORECASE)
+_PIPE_ITEM = re.compile(rf"(?P<label>[^|]*?[A-Za-z][^|]*?)\s+(?P<answer>{_CHOICE})\s*(?=\||$)", re.IGNORECASE)
+_LEFT_MARK = re.compile(r"^[ \t]*(?:\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[xX✓✔☒☑])[ \t]{2,}(?=\S)")
+_MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b(?:applies|apply|true|present|positive)\b[^:\n]{0,10}:\s*$",
+                               re.IGNORECASE)
+_NONE_ITEM = re.compile(r"\s*none(?: of the above| apply|)\b", re.IGNORECASE)
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
 
@@ -53,15 +74,38 @@ _SLACK = 2       # a mark must be this many columns nearer one label than the ot
 def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     """``(label_start, label_end, present)`` for every answered form row of ``text``, in
     text order (see the module docstring); ``present`` is None for a grid row left blank."""
-    if "..." not in text and "…" not in text and "__" not in text and "   " not in text:
+    if "..." not in text and "…" not in text and "__" not in text and "   " not in text and "|" not in text \
+            and "(" not in text:
         return []
     answers: list[tuple[int, int, bool | None]] = []
+    mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header
     grid: tuple | None = None  # (column of the first label, of the second, first is yes, of "unknown")
     rows_left = 0
     previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
     for start, line in _lines(text):
         if not line.strip():
             grid, previous = None, None
+            if mark_list is not None:
+                answers.extend(_close_mark_list(mark_list, none_marked=False))
+                mark_list = None
+            continue
+        if _MARK_LIST_HEADER.search(line):
+            mark_list = []
+            continue
+        if mark_list is not None:
+            marked = _LEFT_MARK.match(line)
+            item_start = start + (marked.end() if marked else _indent(line))
+            if _NONE_ITEM.match(line, marked.end() if marked else 0):
+                if marked:
+                    answers.extend(_close_mark_list(mark_list, none_marked=True))
+                    mark_list = None
+                continue
+            mark_list.append((item_start, start + len(line.rstrip()), bool(marked)))
+            continue
+        inline = _inline_answers(line)
+        if inline:
+            answers.extend((start + s, start + e, present) for s, e, present in inline)
+            previous = (start, line, True)
             continue
         header = _header_columns(line)
         if header is not None:
@@ -81,7 +125,47 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
                 label_start = previous[0] + _indent(previous[1])  # the label began on the line before
             answers.append((label_start, start + label_end, present))
         previous = (start, line, found is not None)
+    if mark_list is not None:
+        answers.extend(_close_mark_list(mark_list, none_marked=False))
+    answers.sort(key=lambda a: a[0])
     return answers
+
+
+def _close_mark_list(items, *, none_marked: bool) -> list[tuple[int, int, bool | None]]:
+    """A marked item is present; an unmarked one is absent when "none of the above" was
+    marked, and says nothing otherwise."""
+    out = []
+    for item_start, item_end, marked in items:
+        if marked:
+            out.append((item_start, item_end, True))
+        elif none_marked:
+            out.append((item_start, item_end, False))
+    return out
+
+
+def _inline_answers(line: str) -> list[tuple[int, int, bool]]:
+    """Circled answers anywhere on the line, or ``Label Y|N`` items of a ``|``-separated line:
+    ``(label_start, label_end, present)`` each, the label ending where its choices begin."""
+    out = []
+    cursor = 0
+    for m in _CIRCLED.finditer(line):
+        seg_start = max(line.rfind("|", cursor, m.start()) + 1, cursor)
+        label = line[seg_start:m.start()]
+        if any(c.isalpha() for c in label):
+            lead = len(label) - len(label.lstrip(" \t"))
+            present = _polarity(m.group("a") or m.group("b"))
+            if present is not None:
+                out.append((seg_start + lead, m.start(), present))
+        cursor = m.end()
+    if out or line.count("|") < 1:
+        return out
+    for m in _PIPE_ITEM.finditer(line):
+        label = m.group("label")
+        lead = len(label) - len(label.lstrip(" \t|"))
+        present = _polarity(m.group("answer"))
+        if present is not None and len(label.split()) <= 8:
+            out.append((m.start("label") + lead, m.start("answer"), present))
+    return out if len(out) >= 2 else []
 
 
 def _header_columns(line: str) -> tuple[float, float, bool, float | None] | None:
@@ -93,6 +177,12 @@ def _header_columns(line: str) -> tuple[float, float, bool, float | None] | None
     body = line.rstrip()
     third = None
     last_start = max(body.rfind(" "), body.rfind("\t")) + 1
+    if body[last_start:].lower() in _COMMENT_LABELS:  # a free-text column after the answers
+        rest = body[:last_start].rstrip(" \t")
+        if last_start - len(rest) < 2:
+            return None
+        body = rest
+        last_start = max(body.rfind(" "), body.rfind("\t")) + 1
     if body[last_start:].lower() in _UNKNOWN_LABELS:
         rest = body[:last_start].rstrip(" \t")
         if last_start - len(rest) < 2:
