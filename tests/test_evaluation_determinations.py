@@ -128,3 +128,14 @@ def test_evaluation_determinations_most_specific_criteria(ids, expected):
     from screener.evaluation.determinations import _most_specific
 
     assert _most_specific(ids) == expected
+
+
+def test_determinations_wrong_confidence_counts_what_says_more_than_the_gold(cases, result):
+    table = result.wrong_confidence.set_index("payer")
+    # C03 uhc: gold meets_criteria, predicted does_not_meet; nothing predicted meets_criteria wrongly
+    assert table.loc["uhc", "false_does_not_meet"] == 1 and table.loc["uhc", "false_does_not_meet_cases"] == "C03"
+    assert table.loc["molina", "false_does_not_meet"] == 0 and table.loc["all", "false_meets_criteria"] == 0
+    vouching = {**PREDICTED, "C02": {**PREDICTED["C02"], "uhc": det("meets_criteria")}}
+    worse = evaluate_determinations(cases, predictor=lambda c: vouching[c.case_id]).wrong_confidence.set_index("payer")
+    assert worse.loc["uhc", "false_meets_criteria"] == 1 and worse.loc["all", "false_meets_cases"] == "C02 uhc"
+    assert "wrong_confidence" in result.to_dict()

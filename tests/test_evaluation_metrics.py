@@ -36,6 +36,22 @@ def test_metrics_outcome_follows_gold_convention(gold, predicted, kind, expected
 
 
 @pytest.mark.parametrize(
+    ("key", "gold", "predicted", "expected"),
+    [
+        ("baclofen_trial_ashworth_drop", 1.0, 0.0, "wrong"),   # >= 1 point: met against not met
+        ("pain_score_nrs", 6.0, 7.0, "wrong"),                 # Molina's NRS > 6
+        ("trial_pain_reduction_pct", 50.0, 49.9, "wrong"),     # >= 50% relief
+        ("trial_pain_reduction_pct", 62.5, 62.0, "tp"),        # same side, within 1 point
+        ("life_expectancy_months", 3.0, 3.5, "wrong"),         # LHCC's strict > 3 months
+        ("psych_clearance", True, True, "tp"),                 # no thresholds on a bool
+    ],
+)
+def test_metrics_outcome_numbers_across_a_payer_threshold_are_wrong(key, gold, predicted, expected):
+    assert metrics.outcome(gold, predicted, key=key) == expected
+    assert metrics.outcome(gold, predicted) == ("tp" if abs(gold - predicted) <= 1 else "wrong")  # no key: tolerance only
+
+
+@pytest.mark.parametrize(
     ("outcomes", "expected"),
     [
         (["tp", "tp", "fp"], {"tp": 2, "fp": 1, "fn": 0}),

@@ -140,32 +140,27 @@ def test_could_modify_tells_which_sentences_need_context(reader, sentence, expec
     assert reader.context.could_modify(sentence) is expected
 
 
-def _sentence_lines():
+def _sentence_lines(mtsamples_texts):
     """Every sentence of the bundled notes, the NegEx set and MTSamples, as the reader puts
     them in a digest."""
-    import csv
-
     from screener.nlp.reader import _flatten_whitespace
     from screener.nlp.sentences import split_sentences
 
     repo = Path(__file__).resolve().parents[1]
     texts = [p.read_text(encoding="utf-8") for folder in ("sample_notes", "eval")
              for p in sorted((repo / folder).rglob("*.txt"))]
-    mtsamples = repo / "data" / "mtsamples" / "mtsamples_first321.csv"
-    csv.field_size_limit(2**31 - 1)
-    with open(mtsamples, encoding="utf-8", newline="") as handle:
-        texts += [row["transcription"] for row in csv.DictReader(handle) if row.get("transcription")]
+    texts += mtsamples_texts
     lines = [_flatten_whitespace(text[s:e]) for text in texts for s, e in split_sentences(text)]
     lines += list(load_negex(default_negex_path())[0]["sentence"])
     return lines
 
 
-def test_could_modify_never_skips_a_sentence_where_a_modifying_cue_matches(reader):
+def test_could_modify_never_skips_a_sentence_where_a_modifying_cue_matches(reader, mtsamples_texts):
     from screener.nlp.context import _INERT_DIRECTIONS
 
     context = reader.context
     strings = reader.nlp.vocab.strings
-    lines = _sentence_lines()
+    lines = _sentence_lines(mtsamples_texts)
     skipped = 0
     for line in lines:
         if context.could_modify(line):

@@ -193,13 +193,17 @@ def wrong_confidence(rows: pd.DataFrame) -> pd.DataFrame:
     if len(rows):
         groups.append(("all", rows))
     for payer, frame in groups:
-        false_meets = frame[(frame["predicted"] == "meets_criteria") & (frame["gold"] != "meets_criteria")]
-        false_dnm = frame[(frame["predicted"] == "does_not_meet") & (frame["gold"] != "does_not_meet")]
-        label = (lambda f, all_rows=(payer == "all"): ", ".join(
-            f"{c} {p}" if all_rows else str(c) for c, p in zip(f["case_id"], f["payer"])))
-        out.append({"payer": payer, "n": len(frame), "false_meets_criteria": len(false_meets),
-                    "false_does_not_meet": len(false_dnm), "false_meets_cases": label(false_meets),
-                    "false_does_not_meet_cases": label(false_dnm)})
+        row: dict[str, Any] = {"payer": payer, "n": len(frame)}
+        for status, count_column, cases_column in (
+            ("meets_criteria", "false_meets_criteria", "false_meets_cases"),
+            ("does_not_meet", "false_does_not_meet", "false_does_not_meet_cases"),
+        ):
+            wrong = frame[(frame["predicted"] == status) & (frame["gold"] != status)]
+            row[count_column] = len(wrong)
+            # the "all" row names the payer too
+            row[cases_column] = ", ".join(f"{c} {p}" if payer == "all" else str(c)
+                                             for c, p in zip(wrong["case_id"], wrong["payer"]))
+        out.append(row)
     return pd.DataFrame(out, columns=WRONG_CONFIDENCE_COLUMNS)
 
 

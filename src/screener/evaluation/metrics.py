@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from ..criteria.ops import OPS
+
 NUMBER_TOLERANCE = 1.0
 """Two numbers agree when they differ by at most this much (absolute), e.g. 62.5 vs 62."""
 
@@ -24,8 +26,7 @@ TP, FP, FN, WRONG, TN = "tp", "fp", "fn", "wrong", "tn"
 def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
     """Number key -> every ``(op, value)`` a payer's criteria compare it with (all policy
     versions under rules/payers/): the lines a value must not cross to count as read right."""
-    from ..criteria import load_policies
-    from ..criteria.ops import OPS
+    from ..criteria import load_policies  # reads every rule file: only when a number is scored
 
     found: dict[str, set[tuple[str, float]]] = {}
     for versions in load_policies().values():
@@ -39,8 +40,6 @@ def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
 
 def same_side(key: str | None, gold: float, predicted: float) -> bool:
     """Whether every payer threshold on ``key`` judges the two numbers alike."""
-    from ..criteria.ops import OPS
-
     for op, value in payer_thresholds().get(key or "", ()):
         if OPS[op].func(gold, value) != OPS[op].func(predicted, value):
             return False

@@ -64,8 +64,9 @@ _CIRCLED = re.compile(
     rf"(?<!\S)(?:\(\s*(?P<a>{_CHOICE})\s*\)\s+{_CHOICE}|{_CHOICE}\s+\(\s*(?P<b>{_CHOICE})\s*\))(?!\S)", re.IGNORECASE)
 _PIPE_ITEM = re.compile(rf"(?P<label>[^|]*?[A-Za-z][^|]*?)\s+(?P<answer>{_CHOICE})\s*(?=\||$)", re.IGNORECASE)
 _LEFT_MARK = re.compile(r"^[ \t]*(?:\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[xX✓✔☒☑])[ \t]{2,}(?=\S)")
-_MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b(?:applies|apply|true|present|positive)\b[^:\n]{0,10}:\s*$",
-                               re.IGNORECASE)
+_MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b(?:applies|apply|true|present|positive)\b[^:\n]{0,10}:[ \t]*$",
+                               re.IGNORECASE | re.MULTILINE)
+_CIRCLED_HINT = re.compile(rf"\(\s*{_CHOICE}\s*\)", re.IGNORECASE)
 _NONE_ITEM = re.compile(r"\s*none(?: of the above| apply|)\b", re.IGNORECASE)
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
@@ -74,8 +75,9 @@ _SLACK = 2       # a mark must be this many columns nearer one label than the ot
 def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     """``(label_start, label_end, present)`` for every answered form row of ``text``, in
     text order (see the module docstring); ``present`` is None for a grid row left blank."""
-    if "..." not in text and "…" not in text and "__" not in text and "   " not in text and "|" not in text \
-            and "(" not in text:
+    # what each layout cannot do without: a separator run, a "|", a circled choice, a mark-list instruction
+    if ("..." not in text and "…" not in text and "__" not in text and "   " not in text and "|" not in text
+            and not _CIRCLED_HINT.search(text) and not _MARK_LIST_HEADER.search(text)):
         return []
     answers: list[tuple[int, int, bool | None]] = []
     mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header

@@ -237,8 +237,9 @@ def from_to_reduction(text: str, note_date: date | None = None) -> float | None:
     return round((numbers[0] - numbers[1]) / numbers[0] * 100.0, 1)
 
 
-_ASHWORTH = re.compile(r"(?<![\d.])(\d(?:\.\d)?)(\+)?(?![\d.]*\s*(?:h|hrs?|hours?|min(?:utes?)?|mcg|mg|µg|ug|mL|ml)\b)",
-                       re.IGNORECASE)
+# a time point or a dose is not a score: "at 4 h: 3 -> 3", "50 mcg", "0.5 mL"
+_TIME_OR_DOSE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:h|hrs?|hours?|min(?:utes?)?|mcg|mg|µg|ug|ml)\b", re.IGNORECASE)
+_ASHWORTH = re.compile(r"(?<![\d.])(\d(?:\.\d)?)(\+)?(?![\d.])")
 _ASHWORTH_PAIR = re.compile(r"(?<![\d.])(\d)(\+)?\s*(?:/\s*4)?\s*(?:to|->|→|-->|=>|down to|decreased to|reduced to|improved to|dropped to)\s*(\d)(\+)?(?![\d.])",
                             re.IGNORECASE)
 _UNCHANGED = re.compile(r"\b(?:unchanged|no change|did not change|not changed|remained|stayed|same)\b", re.IGNORECASE)
@@ -248,10 +249,11 @@ def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
     """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2;
     "unchanged" = 0. Time points and doses are not scores ("at 4 h: 3 -> 3" = 0, not 1).
     Several muscle groups ("R hip 3 -> 1, L knee 3 -> 3") give the median of their drops."""
-    if _UNCHANGED.search(text) and not re.search(r"\d\s*(?:to|->|→)\s*\d", text):
-        return 0.0
+    text = _TIME_OR_DOSE.sub(" ", text)
     pairs = [(float(a) + (0.5 if pa else 0.0), float(b) + (0.5 if pb else 0.0))
-             for a, pa, b, pb in _ASHWORTH_PAIR.findall(re.sub(r"(?i)\b\d+(?:\.\d+)?\s*(?:h|hrs?|hours?|min|mcg|mg|µg|ug)\b", " ", text))]
+             for a, pa, b, pb in _ASHWORTH_PAIR.findall(text)]
+    if not pairs and _UNCHANGED.search(text):
+        return 0.0
     pairs = [(a, b) for a, b in pairs if a <= 5 and b <= 5]
     if len(pairs) > 1:
         return float(statistics.median(max(a - b, 0.0) for a, b in pairs))
