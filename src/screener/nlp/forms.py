@@ -66,6 +66,7 @@ _PIPE_ITEM = re.compile(rf"(?P<label>[^|]*?[A-Za-z][^|]*?)\s+(?P<answer>{_CHOICE
 _LEFT_MARK = re.compile(r"^[ \t]*(?:\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[xX✓✔☒☑])[ \t]{2,}(?=\S)")
 _MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b(?:applies|apply|true|present|positive)\b[^:\n]{0,10}:[ \t]*$",
                                re.IGNORECASE | re.MULTILINE)
+_LINE_END_COLON = re.compile(r":[ \t]*$", re.MULTILINE)  # where a mark-list instruction can end
 _CIRCLED_HINT = re.compile(rf"\(\s*{_CHOICE}\s*\)", re.IGNORECASE)
 _NONE_ITEM = re.compile(r"\s*none(?: of the above| apply|)\b", re.IGNORECASE)
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
@@ -75,9 +76,12 @@ _SLACK = 2       # a mark must be this many columns nearer one label than the ot
 def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     """``(label_start, label_end, present)`` for every answered form row of ``text``, in
     text order (see the module docstring); ``present`` is None for a grid row left blank."""
-    # what each layout cannot do without: a separator run, a "|", a circled choice, a mark-list instruction
-    if ("..." not in text and "…" not in text and "__" not in text and "   " not in text and "|" not in text
-            and not _CIRCLED_HINT.search(text) and not _MARK_LIST_HEADER.search(text)):
+    # what each layout cannot do without: a separator run, a "|", a circled choice, a mark-list
+    # instruction; each is looked for once per note, and a line is read for it only if the note has it
+    separators = "..." in text or "…" in text or "__" in text or "   " in text
+    inline_layouts = "|" in text or _CIRCLED_HINT.search(text) is not None
+    mark_lists = _has_mark_list_header(text)
+    if not (separators or inline_layouts or mark_lists):
         return []
     answers: list[tuple[int, int, bool | None]] = []
     mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header
@@ -91,7 +95,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
                 answers.extend(_close_mark_list(mark_list, none_marked=False))
                 mark_list = None
             continue
-        if _MARK_LIST_HEADER.search(line):
+        if mark_lists and _MARK_LIST_HEADER.search(line):
             mark_list = []
             continue
         if mark_list is not None:
@@ -104,7 +108,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
                 continue
             mark_list.append((item_start, start + len(line.rstrip()), bool(marked)))
             continue
-        inline = _inline_answers(line)
+        inline = _inline_answers(line) if inline_layouts else None
         if inline:
             answers.extend((start + s, start + e, present) for s, e, present in inline)
             previous = (start, line, True)
@@ -131,6 +135,16 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
         answers.extend(_close_mark_list(mark_list, none_marked=False))
     answers.sort(key=lambda a: a[0])
     return answers
+
+
+def _has_mark_list_header(text: str) -> bool:
+    """Whether a line holds a mark-list instruction: only lines that end in a colon are read
+    (the instruction's pattern, tried at every position of a long note, costs more than the
+    whole forms reader)."""
+    for colon in _LINE_END_COLON.finditer(text):
+        if _MARK_LIST_HEADER.search(text, text.rfind("\n", 0, colon.start()) + 1, colon.end()):
+            return True
+    return False
 
 
 def _close_mark_list(items, *, none_marked: bool) -> list[tuple[int, int, bool | None]]:

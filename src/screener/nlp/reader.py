@@ -255,12 +255,6 @@ class NoteReader:
             return False
         if rule.not_after and rule.not_after.search(text[end:min(s_end, end + 40)]):
             return False
-        if rule.scope:
-            window = self._window(rule.scope_window, text, i, sentences, section_index, start)
-            if not all(self._concept_in(name, window, text, cache) for name in rule.scope):
-                return False
-        if not (rule.near or rule.not_near):
-            return True
         if rule.near:
             window = self._window(rule.window, text, i, sentences, section_index, start)
             if not all(self._concept_in(name, window, text, cache) for name in rule.near):
@@ -268,6 +262,10 @@ class NoteReader:
         if rule.not_near:
             window = self._window(rule.not_near_window, text, i, sentences, section_index, start)
             if any(self._concept_in(name, window, text, cache) for name in rule.not_near):
+                return False
+        if rule.scope:  # last: a note-wide concept search costs most, and the rule's own conditions often fail first
+            window = self._window(rule.scope_window, text, i, sentences, section_index, start)
+            if not all(self._concept_in(name, window, text, cache) for name in rule.scope):
                 return False
         return True
 
