@@ -76,6 +76,11 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("context.yaml", "  affirmative: '^", "  affirmative: '(^", "field_labels.affirmative"),
         ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {over: keep}", "over"),
         ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {resolved: maybe}", "maybe"),
+        ("abbreviations.yaml", "  - {short: hx, long: history}", "  - {short: hx, lang: history}", "abbreviations[0]"),
+        ("abbreviations.yaml", "  - {short: hx, long: history}", "  - {short: '', long: history}", "abbreviations[0]"),
+        ("abbreviations.yaml", "  - {short: h/x, long: history}", "  - {short: HX, long: history}", "listed twice"),
+        ("abbreviations.yaml", "before: '{{DURATION_AHEAD}}'", "before: '{{NO_SUCH}}'", "unknown macro"),
+        ("abbreviations.yaml", "before: '{{DURATION_AHEAD}}'", "before: '(mo'", "'LE': invalid regular expression"),
     ],
 )
 def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, old, new, expected):

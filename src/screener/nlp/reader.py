@@ -28,6 +28,7 @@ from .sentences import split_sentences
 from .trie import compile_stems
 from .text import sanitise
 from .values import PARSERS
+from .views import Normalizer, TextView
 
 
 # ConText categories -> the assertion flags a mention carries
@@ -116,9 +117,10 @@ class NoteReader:
         stems = sorted(self.rules.triggers, key=len, reverse=True)
         self._trigger = compile_stems(stems)
         self._trigger_lowered = compile_stems(stems, for_lowered_ascii=True)
-        # a matched stem also stands for every shorter stem it starts with
+        # a matched stem also stands for every stem inside it at a word start ("not recommend"
+        # holds "not" and "recommend"): the scan does not overlap matches, so those are not seen
         self._keys_of_stem = {
-            s: frozenset().union(*(self.rules.triggers[p] for p in stems if s.startswith(p))) for s in stems
+            s: frozenset().union(*(self.rules.triggers[p] for p in stems if _starts_a_word_in(p, s))) for s in stems
         }
         # per key, what the matching loop reads of each rule (one tuple, no attribute lookups)
         by_key: dict[str, list[tuple]] = {}
@@ -128,13 +130,25 @@ class NoteReader:
             by_key.setdefault(rule.key, []).append((rule, rule.required, rule.regex.finditer, conditional))
         self._rules_by_key: dict[str, tuple[tuple, ...]] = {k: tuple(v) for k, v in by_key.items()}
 
+        self.normalizer = Normalizer(self.rules.abbreviations)
         self.nlp = spacy.blank("en")
         self.context = SentenceContext(self.nlp, self.rules.context)
 
     # ------------------------------------------------------------------ public
     def read(self, text: str, note_date: date | None = None) -> list[Mention]:
-        """Every mention of every finding key in ``text``."""
+        """Every mention of every finding key in ``text``. The rules read the note's
+        normalized view (``nlp.views``: abbreviations written out); every mention's offsets,
+        sentence and quote are the original note's."""
         text = sanitise(text)
+        view = self.normalizer.view(text)
+        mentions = self._read_view(view, note_date)
+        if not view.identity:
+            for m in mentions:
+                _to_original(m, view)
+        return mentions
+
+    def _read_view(self, normalized: TextView, note_date: date | None) -> list[Mention]:
+        text = normalized.text
         sentences = split_sentences(text)
         if not sentences:
             return []
@@ -151,7 +165,9 @@ class NoteReader:
             for c, f in zip(candidates, flags):
                 if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
                     f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
-        absent = _apply_form_answers(text, [(c.start, c.end) for c in candidates], flags)
+        # forms are read in the original: a written-out abbreviation would shift a form's columns
+        absent = _apply_form_answers(normalized.original,
+                                     [normalized.original_span(c.start, c.end) for c in candidates], flags)
         for c, f, a in zip(candidates, flags, absent):
             if not a and not f["negated"] and self._in_field_label(view, c):
                 f["uncertain"] = True  # "Coagulopathy: INR 1.1": the label names it, the value does not state it
@@ -382,6 +398,26 @@ class NoteReader:
             sentence_end=s_end,
             **flags,
         )
+
+
+def _starts_a_word_in(stem: str, longer: str) -> bool:
+    """Whether ``stem`` occurs in ``longer`` where a stem can match: at its start, or (for a
+    stem that starts with a letter) after a character that is not one."""
+    if longer.startswith(stem):
+        return True
+    i = longer.find(stem, 1)
+    while i > 0:
+        if not (stem[0].isalpha() and longer[i - 1].isalpha()):
+            return True
+        i = longer.find(stem, i + 1)
+    return False
+
+
+def _to_original(m: Mention, view: TextView) -> None:
+    """Point ``m`` (read on ``view``) into the original note."""
+    m.start, m.end = view.original_span(m.start, m.end)
+    m.sentence_start, m.sentence_end = view.original_span(m.sentence_start, m.sentence_end)
+    m.text = view.original[m.start:m.end]
 
 
 _OCR_ZERO = re.compile(r"(?<=[A-Za-z])0(?=[A-Za-z])|\b0(?=[A-Z]{2,})|(?<=[A-Z]{2})0\b|(?<=\b[Nn])0(?=[ \t\n]+[a-z])")

@@ -2,6 +2,7 @@
 
 - ``context.yaml``: ConText modifiers -> medspaCy ``ConTextRule`` objects
 - ``sections.yaml``: section titles -> ``SectionDetector``
+- ``abbreviations.yaml``: abbreviations the rules read written out -> ``nlp.views.Normalizer``
 - ``targets/*.yaml``: target rules per finding key, validated with pydantic
   (``extra="forbid"``); an error names the file, the rule id, the bad value and what is
   allowed (``RulesError`` E110-E119).
@@ -50,6 +51,7 @@ from ..paths import rules_dir
 from ..vocabulary import vocabulary
 from .literals import first_char_guard, required_literals
 from .values import PARSERS
+from .views import Abbreviation
 
 UNSET = "default"
 STATES = ("negated", "hypothetical", "future", "resolved", "historical", "uncertain", "family")
@@ -66,7 +68,9 @@ class _Strict(BaseModel):
 
 class TargetRuleSpec(_Strict):
     id: str = Field(min_length=1)
-    pattern: str = Field(min_length=1)
+    pattern: str | None = Field(default=None, min_length=1)
+    # instead of a pattern: forms, each a sequence of lexicon names read in order within a clause
+    compose: list[list[str]] | None = None
     case_sensitive: bool = False
     group: int | str | None = None
     value: Any = True
@@ -112,6 +116,14 @@ class KeyBlockSpec(_Strict):
             if not re.fullmatch(r"[a-z0-9%/&' .+-]+", stem):
                 raise ValueError(f"trigger stem {stem!r} must be lower-case literal text")
         return stems
+
+
+class AbbreviationSpec(_Strict):
+    short: str = Field(min_length=1)
+    long: str
+    exact_case: bool = False
+    before: str | None = None
+    after: str | None = None
 
 
 class ContextRuleSpec(_Strict):
@@ -165,6 +177,7 @@ class ExtractionRules:
     # the values that do state them
     field_label_keys: frozenset[str] = frozenset()
     field_label_affirmative: re.Pattern | None = None
+    abbreviations: tuple[Abbreviation, ...] = ()
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -224,6 +237,7 @@ def _expand(pattern: str, macros: dict[str, str], source: str, node: str) -> str
 def _build_target(
     spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str],
     defaults: dict[str, Any] | None = None, scope: ScopeSpec | None = None,
+    lexicons: dict[str, list[str]] | None = None,
 ) -> TargetRule:
     node = f"{key}.rules[{spec.id}]"
     key_type = vocabulary()[key].type
@@ -255,8 +269,11 @@ def _build_target(
         states[state] = _state_value(raw, state, value, key_type)
         if key_type != "number" and raw not in (UNSET, "keep"):
             _check_value(raw, key, source, node, state)
+    if (spec.pattern is None) == (spec.compose is None):
+        raise _err(source, node, "give either a pattern or compose (lexicon names), not both and not neither")
+    pattern = _expand(spec.pattern, macros, source, node) if spec.pattern else _composed(spec.compose, lexicons, source, node)
     flags = 0 if spec.case_sensitive else re.IGNORECASE
-    regex = first_char_guard(_compile(_expand(spec.pattern, macros, source, node), source, node, flags))
+    regex = first_char_guard(_compile(pattern, source, node, flags))
     if isinstance(spec.group, str) and spec.group not in regex.groupindex:
         raise _err(source, node, f"group {spec.group!r} is not a named group of the pattern")
     if isinstance(spec.group, int) and spec.group > regex.groups:
@@ -285,6 +302,37 @@ def _build_target(
         scope=tuple(scope.near) if scope else (),
         scope_window=scope.window if scope else "note",
     )
+
+
+# between two parts of a composed form: at most four words, within one clause (no . ; , or line break)
+# (separators and words share no character: no backtracking blow-up)
+_CLAUSE_GAP = r"(?:[^\w.;,\n'/-]+[\w'/-]+){0,4}?[^\w.;,\n'/-]+"
+
+
+def _phrase(term: str) -> str:
+    """A lexicon term as a regex: literal words, any run of whitespace between them, a
+    trailing ``*`` for any ending ("surgical*")."""
+    stem = term[:-1] if term.endswith("*") else term
+    body = r"\s+".join(re.escape(word) for word in stem.split())
+    return body + (r"\w*" if term.endswith("*") else "")
+
+
+def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, source: str, node: str) -> str:
+    """The regex of a composed rule: per form, its lexicons' terms in order, each part a
+    whole word or phrase, at most four words apart within one clause (``_CLAUSE_GAP``)."""
+    lexicons = lexicons or {}
+    alternatives = []
+    for f, form in enumerate(forms):
+        if not form:
+            raise _err(source, f"{node}.compose[{f}]", "a form needs at least one lexicon name")
+        parts = []
+        for name in form:
+            if name not in lexicons:
+                raise _err(source, f"{node}.compose[{f}]", f"unknown lexicon {name!r}; allowed: {sorted(lexicons)}")
+            terms = sorted(lexicons[name], key=len, reverse=True)  # longest first
+            parts.append("(?<!\\w)(?:" + "|".join(_phrase(t) for t in terms) + ")(?!\\w)")
+        alternatives.append(_CLAUSE_GAP.join(parts))
+    return "|".join(f"(?:{a})" for a in alternatives)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -331,6 +379,8 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         _compile(affirmative, "context.yaml", "field_labels.affirmative", re.IGNORECASE) if affirmative else None
     )
 
+    abbreviations = _load_abbreviations(root / "abbreviations.yaml")
+
     resolution_raw = _read_yaml(root / "resolution.yaml") or {}
     resolution = resolution_raw.get("keys") or {}
     for key in resolution:
@@ -339,6 +389,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
 
     concepts: dict[str, re.Pattern] = {}
     macros: dict[str, str] = {}
+    lexicons: dict[str, list[str]] = {}
     targets: list[TargetRule] = []
     triggers: dict[str, set[str]] = {}
     seen_ids: dict[str, str] = {}
@@ -355,6 +406,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
                 raise _err(path.name, f"macros.{name}", "defined twice")
             macros[name] = pattern
             _compile(pattern, path.name, f"macros.{name}")
+        for name, terms in (data.pop("lexicons", None) or {}).items():
+            if name in lexicons:
+                raise _err(path.name, f"lexicons.{name}", "defined twice")
+            if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+                raise _err(path.name, f"lexicons.{name}", "a lexicon is a non-empty list of words or phrases")
+            lexicons[name] = terms
         for name, pattern in (data.pop("concepts", None) or {}).items():
             if name in concepts:
                 raise _err(path.name, f"concepts.{name}", "defined twice")
@@ -379,7 +436,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
             targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults,
-                                         spec.scope))
+                                         spec.scope, lexicons))
     return ExtractionRules(
         targets=tuple(targets),
         triggers={stem: frozenset(keys) for stem, keys in triggers.items()},
@@ -389,7 +446,40 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         resolution=resolution,
         field_label_keys=field_label_keys,
         field_label_affirmative=field_label_affirmative,
+        abbreviations=abbreviations,
     )
+
+
+def _load_abbreviations(path: Path) -> tuple[Abbreviation, ...]:
+    """``abbreviations.yaml`` (optional): its ``macros:`` are used in ``before`` as ``{{NAME}}``."""
+    if not path.exists():
+        return ()
+    source = path.name
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict) or set(raw) - {"macros", "abbreviations"}:
+        raise RulesError(f"{source}: top level must be a mapping with 'abbreviations' (and optional 'macros')")
+    macros = raw.get("macros") or {}
+    entries, seen = [], {}
+    for i, item in enumerate(raw.get("abbreviations") or []):
+        node = f"abbreviations[{i}]"
+        try:
+            spec = AbbreviationSpec(**item) if isinstance(item, dict) else AbbreviationSpec.model_validate(item)
+        except (ValidationError, TypeError) as exc:
+            raise _err(source, node, _first_error(exc)) from None
+        node = f"{node} {spec.short!r}"
+        key = (spec.short if spec.exact_case else spec.short.lower(), spec.before, spec.after)
+        if key in seen:
+            raise _err(source, node, f"listed twice (also {seen[key]})")
+        seen[key] = node
+        before = after = None
+        if spec.before:
+            before = _expand(spec.before, macros, source, node)
+            _compile(before, source, node)
+        if spec.after:
+            after = _expand(spec.after, macros, source, node)
+            _compile(after, source, node)
+        entries.append(Abbreviation(spec.short, spec.long, spec.exact_case, before, after))
+    return tuple(entries)
 
 
 def _first_error(exc: Exception) -> str:
