@@ -20,6 +20,16 @@ used in patterns as ``{{NAME}}`` -- and ``concepts:`` -- named regexes used by `
           negated: false                                # value when negated (default: not value)
           examples: ["diagnosed with dementia"]         # must produce a mention (tested)
 
+A rule may give ``compose:`` instead of ``pattern:``: forms, each a sequence of lexicon
+names (``lexicons:`` in a target file: lists of words and phrases, a trailing ``*`` for any
+ending) read in order, at most four words apart within one clause. A finding is then
+concept x predicate, and a new synonym is one entry of a lexicon::
+
+    - id: no_surgery.composed
+      compose:
+        - [no_more, surgery_option, indicated]   # "no further surgery warranted"
+        - [surgery_option, not_indicated]        # "revision would not help"
+
 A key block's ``scope:`` names what every rule of the key needs around it, whatever the
 rule's own conditions: ``scope: {near: [neuraxial_trial], window: note}`` makes every trial
 finding need an intrathecal or epidural trial in the note, so "tolerated the procedure well"
