@@ -81,3 +81,18 @@ def test_wrong_confidence_branch_choosing_values(reader, text, key, expected):
     met where the permanent branch is not: a false meets_criteria in held-out set 10)."""
     found = screener.extract(text, note_date=date(2026, 7, 1)).get(key)
     assert found is not None and found.value == expected
+
+
+@pytest.mark.parametrize("text,key,expected", [
+    # held-out set 10 H99: a relative's cancer read as the patient's (a false meets_criteria)
+    ("Pt's sister (also a patient here, different MRN) has metastatic melanoma.", "metastatic_disease", None),
+    ("His brother (a retired teacher from Ohio, seen here last year) has dementia.", "dementia", None),
+    # an aside after the finding keeps a later cue out of reach, as written
+    ("PO baclofen not tolerated (sedation, drooling at every dose) -> ITB trial planned.",
+     "oral_antispasmodic_failed", True),
+    # an aside that holds a cue is read, not blanked
+    ("Substance use (pt denies any history of it) none.", "substance_use_disorder", None),
+])
+def test_wrong_confidence_parenthetical_aside_does_not_stretch_a_cue(reader, text, key, expected):
+    found = screener.extract(text, note_date=date(2026, 7, 1)).get(key)
+    assert (found.value if found else None) == expected

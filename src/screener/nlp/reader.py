@@ -309,9 +309,14 @@ class NoteReader:
         the number of modifiers of a Doc, so long notes are cut into bounded pieces). A
         sentence without a cue that could modify its spans gets no Doc: no flags."""
         lines = {}  # sentence -> its text as one line, for the sentences ConText must read
-        for i in sorted({i for _, _, i in located}):
+        spans_of: dict[int, list[tuple[int, int]]] = {}
+        for start, end, i in located:
+            spans_of.setdefault(i, []).append((start, end))
+        for i in sorted(spans_of):
             s, e = sentences[i]
             line = _flatten_whitespace(text[s:e])
+            if "(" in line:
+                line = self._without_asides(line, s, spans_of[i])
             if self.context.could_modify(line):
                 lines[i] = line
         flags = [dict.fromkeys(_FLAG_OF_CATEGORY.values(), False) for _ in located]
@@ -322,6 +327,20 @@ class NoteReader:
             for n, f in zip(members, self._assert_digest(sentences, chunk, [located[n] for n in members])):
                 flags[n] = f
         return flags
+
+    def _without_asides(self, line: str, offset: int, spans: Sequence[tuple[int, int]]) -> str:
+        """``line`` with the parenthetical asides before all of its spans blanked (same length)
+        where they hold no ConText cue: "pt's sister (also a patient here, different MRN) has
+        metastatic melanoma" keeps the family cue within its token scope of the condition.
+        Asides after a span stay (they keep a later cue out of that span's reach, as written)."""
+        def blank(m: re.Match) -> str:
+            if not all(offset + m.end() <= start for start, _ in spans):
+                return m.group(0)  # a span before (or in) the aside
+            if self.context.could_modify(m.group(0)):
+                return m.group(0)
+            return " " * len(m.group(0))
+
+        return _ASIDE.sub(blank, line)
 
     def _assert_digest(self, sentences, lines: dict[int, str], located: Sequence[tuple[int, int, int]]) -> list[dict[str, bool]]:
         """ConText on one digest Doc: the given sentence lines joined by blank lines."""
@@ -462,6 +481,8 @@ def _drop_contained(candidates: list[_Candidate]) -> list[_Candidate]:
                 reach_start, reach_end = c.start, c.end
     return [c for c in candidates if id(c) not in dropped] if dropped else candidates
 
+
+_ASIDE = re.compile(r"\([^()]{12,120}\)")
 
 _PROSE_WORDS = frozenset("he she they patient pt has have had is was are were with denies reports notes the".split())
 
