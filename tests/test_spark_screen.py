@@ -279,6 +279,28 @@ def test_spark_read_notes_jsonl_errors_keep_line(spark, fake_default, tmp_path, 
 
 
 @pytest.mark.spark
+def test_spark_reads_ndjson_of_document_references_like_the_bulk_reader(spark, fake_default, tmp_path):
+    import base64
+
+    from screener.io import read_notes as bulk_read_notes
+    from screener.spark import read_notes, screen_records
+
+    def doc(nid, pid, text, **over):
+        res = {"resourceType": "DocumentReference", "id": nid, "status": "current", "subject": {"reference": f"Patient/{pid}"},
+               "content": [{"attachment": {"contentType": "text/plain", "data": base64.b64encode(text.encode()).decode()}}]}
+        res.update(over)
+        return res
+
+    rows = [doc("N1", "P1", "denies dementia"), {"resourceType": "Patient", "id": "P1"}, doc("N2", "P2", "pain 8/10"),
+            doc("N3", "P2", "x", status="entered-in-error")]
+    path = _write_jsonl(tmp_path / "notes.ndjson", rows)
+    records = _records(screen_records(read_notes(spark, str(path))))
+    assert sorted((r["patient_id"], r["status"], r.get("error", "")[:4]) for r in records) == \
+        [("P1", "ok", ""), ("P2", "error", "E212"), ("P2", "ok", "")]
+    assert sorted(n.note_id for n in bulk_read_notes(path) if not isinstance(n, dict)) == ["N1", "N2"]
+
+
+@pytest.mark.spark
 @pytest.mark.parametrize(
     "name, content, message",
     [

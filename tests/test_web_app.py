@@ -273,6 +273,9 @@ def test_web_app_review_form_escapes_pasted_note(server):
         ("notes.jsonl", b'{"patient_id":"P7","note_id":"N7","text":"denies dementia"}\n{"patient_id":"P8","text":"x"}\n', ["P7", "error"]),
         ("notes.csv", b"patient_id,note_id,text\nP5,N5,denies dementia\n", ["P5"]),
         ("visit 1.txt", b"Patient denies dementia.", ["visit_1"]),
+        ("bundle.json", json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+            "resourceType": "DocumentReference", "id": "N9", "status": "current", "subject": {"reference": "Patient/P9"},
+            "content": [{"attachment": {"contentType": "text/plain", "data": "ZGVuaWVzIGRlbWVudGlh"}}]}}]}).encode(), ["P9"]),
     ],
 )
 def test_web_app_review_upload(server, filename, data, expect):

@@ -574,8 +574,12 @@ def screen_file(
     tmp_dir: Path | str | None = None,
     task_notes: int = TASK_NOTES,
     case_timeout: float | None = DEFAULT_CASE_TIMEOUT,
+    output_format_name: str | None = None,
 ) -> BulkSummary:
     """Screen every case of ``input_path`` into ``output_path`` (see the module docstring).
+
+    ``output_format_name``: ``jsonl`` | ``csv`` | ``parquet`` | ``fhir`` (default: from the
+    suffix of ``output_path``; ``fhir`` writes one Bundle per case, docs/fhir.md).
 
     ``case_timeout``: seconds one case may take before it becomes E211 error rows (None or
     0: no limit).
@@ -585,7 +589,7 @@ def screen_file(
     """
     started = time.monotonic()
     input_path, output_path = Path(input_path), Path(output_path)
-    fmt = output_format(output_path)
+    fmt = output_format(output_path, output_format_name)
     items = read_notes(input_path, max_note_bytes=max_note_bytes, dedupe=False)  # InputError before any file is made
     workers = default_workers() if workers is None else max(0, int(workers))
     summary = BulkSummary(input=str(input_path), output=str(output_path), workers=workers)

@@ -16,11 +16,12 @@ SUBCOMMAND_MODULES = (
     "screen",     # screener screen INPUT -o OUTPUT
     "demo",       # screener demo
     "extract",    # screener extract NOTE.txt (one note's findings, for debugging rules)
-    "rules",      # screener rules check | show PAYER
+    "rules",      # screener rules check | show PAYER | questionnaire PAYER
     "evaluate",   # screener evaluate GOLD_DIR
     "report",     # screener report INPUT -o report.html
     "serve",      # screener serve
     "spark",      # screener spark-screen INPUT -o OUTPUT
+    "fhir",       # screener fhir bundle INPUT -o OUTPUT.json
 )
 
 

@@ -1,5 +1,6 @@
-"""``screener rules check`` and ``screener rules show PAYER``: thin wrappers over
-``screener.criteria`` (validation, golden cases, the policy tree a reviewer audits)."""
+"""``screener rules check``, ``screener rules show PAYER`` and ``screener rules questionnaire
+PAYER``: thin wrappers over ``screener.criteria`` (validation, golden cases, the policy tree a
+reviewer audits) and ``screener.fhir.questionnaire`` (the tree as a FHIR Questionnaire)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,7 @@ from ..paths import rules_dir
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("rules", help="check or show the payer rule files (rules/payers)")
+    parser = subparsers.add_parser("rules", help="check, show or export as a FHIR Questionnaire the payer rule files (rules/payers)")
     sub = parser.add_subparsers(dest="rules_command", required=True)
     check = sub.add_parser("check", help="validate every rule file and run its golden cases; one line per file")
     check.add_argument("--dir", type=Path, default=None, help="a payers folder (default: the packaged rules/payers)")
@@ -24,6 +25,16 @@ def register(subparsers) -> None:
                       help="service date YYYY-MM-DD picking the version in force (default: today)")
     show.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     show.set_defaults(func=show_command)
+    quest = sub.add_parser("questionnaire", help="write a payer's criteria as a FHIR R4 Questionnaire (Da Vinci DTR style)",
+                           description="The payer's policy version in force on --date as a FHIR Questionnaire: "
+                           "linkId = rule node id, text = the policy's words, groups for all/any, enableWhen "
+                           "by indication and request type. See docs/fhir.md.")
+    quest.add_argument("payer", choices=PAYERS)
+    quest.add_argument("--date", type=_dt.date.fromisoformat, default=None,
+                       help="service date YYYY-MM-DD picking the version in force (default: today)")
+    quest.add_argument("-o", "--output", type=Path, default=None, help="write the JSON here (default: standard output)")
+    quest.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
+    quest.set_defaults(func=questionnaire_command)
 
 
 def _name(path: Path) -> str:
@@ -111,4 +122,25 @@ def show_command(args) -> int:
             out.append(f"  [{branch.id}] {branch.outcome.upper()}{refer}")
             out.append(f'      "{branch.text}" ({branch.cite})')
     print("\n".join(out))
+    return 0
+
+
+def questionnaire_command(args) -> int:
+    import json
+
+    from ..fhir.questionnaire import questionnaire
+    from ..io.writers import atomic_path
+
+    day = args.date or _dt.date.today()
+    policy = policy_for(args.payer, day, args.dir)
+    if policy is None:
+        print(f"no {args.payer} policy version is encoded for {day.isoformat()}")
+        return 1
+    text = json.dumps(questionnaire(policy), indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        print(text, end="")
+        return 0
+    with atomic_path(args.output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    print(f"{args.output}: Questionnaire {policy.name} ({policy.policy_id})")
     return 0

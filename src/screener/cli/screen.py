@@ -81,13 +81,16 @@ def load_function(spec: str):
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "screen",
-        help="screen a chart extract (jsonl / csv / parquet / folder of .txt) into one record per case",
+        help="screen a chart extract (jsonl / csv / parquet / FHIR / folder of .txt) into one record per case",
         description="Screen every case of a chart extract against payer criteria. "
         "Unreadable notes become error rows; the exit code is non-zero only when the input "
         "as a whole cannot be read. See docs/bulk.md.",
     )
-    p.add_argument("input", type=Path, help=".jsonl, .csv, .parquet, or a folder of .txt (optional manifest.csv)")
+    p.add_argument("input", type=Path, help=".jsonl, .csv, .parquet, a FHIR Bundle .json or .ndjson of DocumentReferences, or a folder of .txt (optional manifest.csv)")
     p.add_argument("-o", "--output", type=Path, required=True, help="results: .jsonl (one record per case), .csv or .parquet (one row per case x payer)")
+    p.add_argument("--format", dest="output_format", choices=("jsonl", "csv", "parquet", "fhir"), default=None,
+                   help="output format (default: from OUTPUT's suffix); fhir: one FHIR Bundle per case in .ndjson "
+                   "(QuestionnaireResponses with evidence, Provenance; docs/fhir.md)")
     p.add_argument("--payers", type=_payers, default=None, help="comma-separated payer ids (default: all)")
     p.add_argument("--service-date", type=_date, default=None, help="default service date, YYYY-MM-DD (picks the policy version; default today)")
     p.add_argument("--workers", type=_workers, default=None, help="worker processes (default: all cores; 0 = screen in this process)")
@@ -122,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             tmp_dir=args.tmp_dir,
             screen_fn=screen_fn,
             case_timeout=DEFAULT_CASE_TIMEOUT if args.case_timeout is None else args.case_timeout,
+            output_format_name=args.output_format,
         )
     except KeyboardInterrupt:
         print("screener: interrupted; finished cases are kept: rerun the same command with --resume", file=sys.stderr)

@@ -19,6 +19,7 @@ E_UNREADABLE = "E208"      # a file of a folder input cannot be opened, or a man
 E_SCREEN_FAILED = "E209"   # the screening function raised on this case
 E_WORKER_CRASHED = "E210"  # the worker process died while screening this case
 E_CASE_TIMEOUT = "E211"    # screening this case took longer than the per-case time limit
+E_FHIR = "E212"            # a FHIR DocumentReference not screened (entered-in-error, unresolved Binary url)
 
 W_BAD_DATE = "W201"        # note_date / service_date not ISO: read as undated
 W_BAD_REQUEST_TYPE = "W202"  # request_type not trial/permanent/replacement: ignored

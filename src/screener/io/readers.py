@@ -4,7 +4,9 @@
 (a ``screener.model.Note`` that also carries where it came from and any warnings) or an
 error row (``screener.io.errors.error_row``) for a record that cannot be read. It never
 loads a whole file: ``.jsonl`` is read line by line, ``.csv`` record by record with the
-``csv`` module, ``.parquet`` batch by batch with pyarrow, a folder file by file.
+``csv`` module, ``.parquet`` batch by batch with pyarrow, a folder file by file. FHIR input
+(a Bundle ``.json``, which is parsed whole, or ``.ndjson`` of resources) is read by
+``screener.fhir.documents``: one DocumentReference is one note.
 
 Decisions (docs/bulk.md, "Input"):
 
@@ -61,7 +63,8 @@ DEFAULT_MAX_NOTE_BYTES = 2 * 1024 * 1024
 REQUIRED_FIELDS = ("patient_id", "note_id", "text")
 OPTIONAL_FIELDS = ("note_date", "request_type", "service_date")
 FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet",
+           ".json": "fhir"}
 MANIFEST = "manifest.csv"
 _SLACK = 64 * 1024  # room for the other fields of a record around its text
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -91,7 +94,7 @@ def parse_size(value: str | int) -> int:
 
 
 def input_format(path: Path | str) -> str:
-    """``jsonl`` | ``csv`` | ``parquet`` | ``folder``; InputError when none applies."""
+    """``jsonl`` | ``csv`` | ``parquet`` | ``fhir`` (a Bundle) | ``folder``; InputError when none applies."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
@@ -99,7 +102,7 @@ def input_format(path: Path | str) -> str:
         return "folder"
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise InputError(f"{path}: unknown input format {path.suffix or '(no extension)'!r}; use .jsonl, .csv, .parquet or a folder of .txt")
+        raise InputError(f"{path}: unknown input format {path.suffix or '(no extension)'!r}; use .jsonl, .csv, .parquet, a FHIR Bundle .json / .ndjson or a folder of .txt")
     return fmt
 
 
@@ -118,7 +121,12 @@ def read_notes(
     """
     path = Path(path)
     fmt = input_format(path)
-    reader = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet, "folder": _read_folder}[fmt]
+    from ..fhir.documents import is_fhir_ndjson, read_bundle
+
+    if fmt == "jsonl" and is_fhir_ndjson(path):
+        fmt = "fhir-ndjson"
+    reader = {"jsonl": _read_jsonl, "csv": _read_csv, "parquet": _read_parquet, "folder": _read_folder,
+              "fhir": read_bundle, "fhir-ndjson": _read_fhir_ndjson}[fmt]
     items = reader(path, max_note_bytes)
     if not dedupe:
         return items
@@ -354,7 +362,7 @@ def _jsonl_records(handle: BinaryIO, limit: int, max_note_bytes: int) -> Iterato
 
 def parse_jsonl_line(line: bytes, lineno: int, max_note_bytes: int):
     """One physical jsonl line (1-based ``lineno``) -> a ``Note``, an error row, or None for a
-    blank line. Shared by this reader and ``screener.spark`` so both give the same reasons."""
+    blank line or a FHIR resource that is not a DocumentReference. Shared by this reader and ``screener.spark`` so both give the same reasons."""
     source = f"line {lineno}"
     if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
@@ -370,7 +378,19 @@ def parse_jsonl_line(line: bytes, lineno: int, max_note_bytes: int):
         return error_row(E_MALFORMED, f"{source} is not valid JSON", source=source, **_ids_from_bytes(line))
     if not isinstance(record, dict):
         return error_row(E_MALFORMED, f"{source} is a JSON {type(record).__name__}, not an object", source=source)
+    if "resourceType" in record and "text" not in record:  # a FHIR resource (docs/fhir.md)
+        from ..fhir.documents import NOTE_RESOURCE, document_note
+
+        if record["resourceType"] != NOTE_RESOURCE:
+            return None  # Patient, Binary, ...: not a note
+        return document_note(record, source, max_note_bytes)
     return build_note(record, source, max_note_bytes)
+
+
+def _read_fhir_ndjson(path: Path, max_note_bytes: int) -> Iterator[ReadItem]:
+    from ..fhir.documents import read_ndjson
+
+    return read_ndjson(path, max_note_bytes, 6 * max_note_bytes + _SLACK)
 
 
 # --------------------------------------------------------------------------- csv

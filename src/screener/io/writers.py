@@ -5,7 +5,8 @@ Every output is written to a temporary file beside the target and moved into pla
 output: the target is either the previous file or the complete new one.
 
 Formats: ``.jsonl`` (one record per line, as produced), ``.csv`` and ``.parquet`` (rows of
-``flatten_record``: one per case x payer, every column a string).
+``flatten_record``: one per case x payer, every column a string), ``fhir`` (``.ndjson``: one
+FHIR Bundle per record, ``screener.fhir.responses``; chosen with ``--format fhir``).
 """
 from __future__ import annotations
 
@@ -25,10 +26,17 @@ from .flatten import FLAT_COLUMNS, flatten_record, record_json
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
-def output_format(path: Path | str) -> str:
+def output_format(path: Path | str, requested: str | None = None) -> str:
+    """The output format: ``requested`` (``--format``) checked against the suffix, else the suffix's."""
     fmt = OUTPUT_FORMATS.get(Path(path).suffix.lower())
+    if requested == "fhir":
+        if fmt != "jsonl":
+            raise InputError(f"{path}: --format fhir writes one Bundle per line; name the output .ndjson")
+        return "fhir"
     if fmt is None:
         raise InputError(f"{path}: unknown output format; use .jsonl, .csv or .parquet")
+    if requested is not None and requested != fmt:
+        raise InputError(f"{path}: --format {requested} does not match the suffix {Path(path).suffix}")
     return fmt
 
 
@@ -101,6 +109,13 @@ def write_lines(lines: Iterable[str], path: Path | str, fmt: str | None = None) 
                     count += 1
         elif fmt == "parquet":
             count = _write_parquet(lines, tmp)
+        elif fmt == "fhir":
+            from ..fhir.responses import record_bundle
+
+            with open(tmp, "w", encoding="utf-8") as handle:
+                for line in lines:
+                    handle.write(json.dumps(record_bundle(json.loads(line)), ensure_ascii=False) + "\n")
+                    count += 1
         else:  # pragma: no cover - output_format guards this
             raise InputError(f"unknown output format {fmt!r}")
     return count

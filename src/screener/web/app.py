@@ -49,7 +49,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 DEFAULT_MAX_NOTE_BYTES = 2 * 1024 * 1024
-UPLOAD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".txt")
+UPLOAD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".json", ".txt")
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 

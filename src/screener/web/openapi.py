@@ -72,7 +72,7 @@ def openapi_spec(payers: tuple[str, ...], max_body_bytes: int) -> dict[str, Any]
                                  "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
                                      "text": {"type": "string"}, "patient_id": {"type": "string"}, "note_id": {"type": "string"},
                                      "note_date": {"type": "string", "format": "date"}, "request_type": {"type": "string"},
-                                     "file": {"type": "string", "format": "binary", "description": ".jsonl, .csv, .parquet or .txt"},
+                                     "file": {"type": "string", "format": "binary", "description": ".jsonl, .ndjson, .csv, .parquet, .json (FHIR Bundle of DocumentReferences) or .txt"},
                                      "payers": {"type": "array", "items": {"type": "string", "enum": list(payers)}},
                                      "service_date": {"type": "string", "format": "date"}}}}}},
                                  "responses": {"200": {"description": "HTML review page"}, "400": {"description": "HTML page with the reason"}, "413": error}}},

@@ -39,7 +39,7 @@ def _form(payers: Sequence[str], echo: Mapping[str, Any], error: str | None, ope
         f'<label>Request <select name="request_type" id="f-rt">{rt_opts}</select></label>'
         "</div></div><div>"
         '<fieldset><legend>or upload notes</legend>'
-        '<input type="file" name="file" id="f-file" accept=".jsonl,.ndjson,.csv,.parquet,.txt">'
+        '<input type="file" name="file" id="f-file" accept=".jsonl,.ndjson,.json,.csv,.parquet,.txt">'
         '<div class="pol">.jsonl / .csv / .parquet (fields patient_id, note_id, text, note_date, request_type) or one .txt note</div></fieldset>'
         f'<fieldset><legend>Payers</legend><div class="row">{boxes}</div></fieldset>'
         f'<div class="row"><label>Service date <input type="date" name="service_date" id="f-sdate" value="{e(echo.get("service_date") or "")}"></label>'
