@@ -339,3 +339,10 @@ def test_fhir_bundle_command_converts_any_input_and_reports_unreadable_notes_by_
     data = json.loads((tmp_path / "out.json").read_text())
     Bundle.model_validate(data)
     assert [e["resource"]["id"] for e in data["entry"]] == ["a"]
+
+
+def test_report_reads_a_document_reference_bundle(tmp_path, extract, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", str(extract["bundle"]), "-o", str(out), "--case", "C01"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "C01-N1" in page and "meets_criteria" in page

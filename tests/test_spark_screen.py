@@ -298,6 +298,12 @@ def test_spark_reads_ndjson_of_document_references_like_the_bulk_reader(spark, f
     assert sorted((r["patient_id"], r["status"], r.get("error", "")[:4]) for r in records) == \
         [("P1", "ok", ""), ("P2", "error", "E212"), ("P2", "ok", "")]
     assert sorted(n.note_id for n in bulk_read_notes(path) if not isinstance(n, dict)) == ["N1", "N2"]
+    bundle = tmp_path / "notes.json"  # the same resources as one Bundle
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                  "entry": [{"resource": r} for r in rows]}), encoding="utf-8")
+    records = _records(screen_records(read_notes(spark, str(bundle))))
+    assert sorted((r["patient_id"], r["status"], r.get("error", "")[:4]) for r in records) == \
+        [("P1", "ok", ""), ("P2", "error", "E212"), ("P2", "ok", "")]
 
 
 @pytest.mark.spark
@@ -305,7 +311,7 @@ def test_spark_reads_ndjson_of_document_references_like_the_bulk_reader(spark, f
     "name, content, message",
     [
         ("missing.jsonl", None, "no such file"),
-        ("notes.csv", "patient_id,note_id,text\n", "reads .parquet or .jsonl"),
+        ("notes.csv", "patient_id,note_id,text\n", "reads .parquet, .jsonl"),
         ("notes.txt", "x", "unknown input format"),
         ("empty.jsonl", "", "empty"),
     ],

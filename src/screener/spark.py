@@ -446,7 +446,8 @@ def _payers(payers: Sequence[str] | str | None) -> tuple[str, ...] | None:
 
 
 def _format(path: str) -> str:
-    """``jsonl`` | ``parquet`` for a local path (checked by the bulk reader) or a URI."""
+    """``jsonl`` | ``parquet`` | ``fhir`` (a local Bundle ``.json``) for a local path (checked
+    by the bulk reader) or a URI."""
     if "://" in str(path) or str(path).startswith("dbfs:"):
         name = str(path).rstrip("/").lower()
         for suffix in (".jsonl", ".ndjson", ".parquet", ".pq"):
@@ -458,15 +459,17 @@ def _format(path: str) -> str:
     fmt = input_format(path)  # InputError for a missing path or an unknown suffix
     if fmt == "folder" and str(path).rstrip("/").lower().endswith((".parquet", ".pq")):
         return "parquet"  # Spark's own folder of part files
-    if fmt not in ("jsonl", "parquet"):
-        raise InputError(f"{path}: spark-screen reads .parquet or .jsonl, not {fmt}; use `screener screen`")
+    if fmt not in ("jsonl", "parquet", "fhir"):
+        raise InputError(f"{path}: spark-screen reads .parquet, .jsonl / .ndjson or a FHIR Bundle .json, not {fmt}; use `screener screen`")
     if os.path.isfile(path) and os.path.getsize(path) == 0:
         raise InputError(f"{path}: input is empty (no notes)")
     return fmt
 
 
 def read_notes(spark: SparkSession, path: str, *, max_note_bytes: int | None = None) -> DataFrame:
-    """Staged notes from ``.jsonl`` or ``.parquet``, read as ``screener screen`` reads them.
+    """Staged notes from ``.jsonl`` (NDJSON of FHIR DocumentReferences too), ``.parquet`` or a
+    local FHIR Bundle ``.json`` (one JSON document: read on the driver by the bulk reader, then
+    distributed), read as ``screener screen`` reads them.
 
     Each row carries its ``line N`` / ``row N`` source, so error records match the bulk
     runner's. The result goes straight into :func:`screen_records` / :func:`screen_dataframe`.
@@ -476,6 +479,11 @@ def read_notes(spark: SparkSession, path: str, *, max_note_bytes: int | None = N
 
     limit = max_note_bytes or DEFAULT_MAX_NOTE_BYTES
     fmt = _format(path)
+    if fmt == "fhir":
+        from .io.readers import read_notes as read_local
+
+        rows = [_staged_row(item, i) for i, item in enumerate(read_local(path, max_note_bytes=limit, dedupe=False))]
+        return spark.createDataFrame(rows, _STAGED_SCHEMA)
     if fmt == "jsonl":
         lines = spark.sparkContext.textFile(str(path), use_unicode=False)
         fn = functools.partial(_stage_jsonl_line, max_note_bytes=limit)
