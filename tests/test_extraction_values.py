@@ -74,3 +74,44 @@ def test_values_age_from_birth_date_needs_note_date():
 )
 def test_values_parse_date(text, expected):
     assert values.parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "parser, text, value, inclusive",
+    [
+        ("life_expectancy", "prognosis of 6 months or less", 6.0, True),
+        ("life_expectancy", "less than 3 months to live", 2.9, False),
+        ("life_expectancy", "life expectancy no more than 6 months", 6.0, True),
+        ("duration_months", "PT for less than 6 months", 5.9, False),
+        ("duration_weeks", "baclofen for no more than 4 weeks", 4.0, True),
+        ("percent", "30% or less relief", 30.0, True),
+        ("percent", "less than 50% relief", 49.9, False),
+        ("life_expectancy", "more than 6 months", 6.1, None),
+        ("duration_months", "6 months or more of PT", 6.0, None),
+    ],
+)
+def test_values_upper_bound_is_marked_for_the_reader(parser, text, value, inclusive):
+    from screener.nlp.values import UpperBound
+
+    found = values.PARSERS[parser](text, None)
+    assert found == pytest.approx(value, abs=0.05)
+    assert isinstance(found, UpperBound) == (inclusive is not None)
+    if inclusive is not None:
+        assert found.inclusive is inclusive
+
+
+@pytest.mark.parametrize(
+    "key, bound, inclusive, decided",
+    [
+        ("life_expectancy_months", 3, False, True),    # < 3 fails "> 3" and ">= 3"
+        ("life_expectancy_months", 3, True, False),    # <= 3: 3 passes ">= 3"
+        ("life_expectancy_months", 6, True, False),    # the hospice certificate: says nothing
+        ("trial_pain_reduction_pct", 50, False, True),
+        ("trial_pain_reduction_pct", 80, True, False),
+        ("conservative_therapy_months", 6, False, True),
+    ],
+)
+def test_values_upper_bound_kept_only_when_it_decides_every_payer_threshold(key, bound, inclusive, decided):
+    from screener.criteria.thresholds import decided_below
+
+    assert decided_below(key, bound, inclusive) is decided

@@ -26,6 +26,20 @@ CASES = [
     ("Intrathecal morphine trial 3/4: less than 50% relief of her back pain.", "trial_pain_reduction_pct", 49.9),
     ("After the intrathecal bolus she reported less than 50% pain relief.", "trial_pain_reduction_pct", 49.9),
     ("After the IT bolus, relief of under 50% was reported.", "trial_pain_reduction_pct", 49.9),
+    # an upper bound above a payer threshold says nothing about it (the hospice certificate's
+    # "6 months or less" is not 6 months); one at or under every threshold fails them
+    ("Metastatic prostate cancer. I certify that this patient is terminally ill with a life expectancy of 6 months "
+     "or less if the terminal illness runs its normal course.", "life_expectancy_months", None),
+    ("Metastatic lung cancer; prognosis under 6 months per oncology.", "life_expectancy_months", None),
+    ("Metastatic lung cancer; life expectancy no more than 6 months.", "life_expectancy_months", None),
+    ("Metastatic lung cancer; life expectancy less than 3 months.", "life_expectancy_months", 2.9),
+    ("Metastatic lung cancer: he has weeks to short months to live.", "life_expectancy_months", 1.0),
+    ("Intrathecal trial 5/2: up to 80% relief at best, per the patient.", "trial_pain_reduction_pct", None),
+    ("Failed conservative care: PT and NSAIDs for less than 6 months.", "conservative_therapy_months", None),
+    ("Oral baclofen for no more than 4 weeks, stopped for sedation.", "oral_antispasmodic_weeks", None),
+    # a worry is the patient's, not a documented fact
+    ("Pump refill. He is worried his pump is recalled after the manufacturer's letter.", "device_recalled", None),
+    ("Worried about the FSN letter - 'my pump is recalled.' Pump functioning normally.", "device_recalled", None),
     # the age of a thing is not the patient's age
     ("Pt is a 64 yo M. The pump is 7 years old.", "age_years", 64.0),
     ("Replacement requested: the pump is 7 years old and at end of battery life.", "age_years", None),

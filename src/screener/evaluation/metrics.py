@@ -9,10 +9,10 @@ match exactly, and a key that is not documented is ``None``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 from ..criteria.ops import OPS
+from ..criteria.thresholds import payer_thresholds
 
 NUMBER_TOLERANCE = 1.0
 """Two numbers agree when they differ by at most this much (absolute), e.g. 62.5 vs 62."""
@@ -20,22 +20,6 @@ NUMBER_TOLERANCE = 1.0
 # The outcome of one (gold, predicted) pair.
 TP, FP, FN, WRONG, TN = "tp", "fp", "fn", "wrong", "tn"
 """``wrong`` = both non-null but different: counted as one FP and one FN."""
-
-
-@lru_cache(maxsize=1)
-def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
-    """Number key -> every ``(op, value)`` a payer's criteria compare it with (all policy
-    versions under rules/payers/): the lines a value must not cross to count as read right."""
-    from ..criteria import load_policies  # reads every rule file: only when a number is scored
-
-    found: dict[str, set[tuple[str, float]]] = {}
-    for versions in load_policies().values():
-        for policy in versions:
-            for node in policy.nodes():
-                if node.kind == "leaf" and node.op in OPS and OPS[node.op].takes_value and node.op != "in" \
-                        and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-                    found.setdefault(node.finding, set()).add((node.op, float(node.value)))
-    return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
 
 
 def same_side(key: str | None, gold: float, predicted: float) -> bool:

@@ -27,7 +27,8 @@ from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
 from .trie import compile_stems
 from .text import sanitise
-from .values import PARSERS
+from ..criteria.thresholds import decided_below
+from .values import BOUNDED_PARSERS, PARSERS, UpperBound, bounded_by
 from .views import Normalizer, TextView
 
 
@@ -251,6 +252,11 @@ class NoteReader:
                             value = PARSERS[rule.parser](m.group(0), note_date)
                             if value is None:
                                 continue
+                            if rule.parser in BOUNDED_PARSERS:
+                                value = bounded_by(text[max(s_start, start - 24):start], value)
+                            if isinstance(value, UpperBound) and not decided_below(key, value.bound, value.inclusive):
+                                continue  # "6 months or less": says nothing about "> 3 months"
+                            value = float(value) if isinstance(value, UpperBound) else value
                             if rule.at_most is not None:
                                 if value > rule.at_most:
                                     continue  # too old to support the finding; never a "false"

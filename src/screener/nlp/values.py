@@ -5,7 +5,10 @@ They are registered by name in ``PARSERS``; target rules name their parser
 (rules/extraction/targets/*.yaml, ``parser:``). Pure functions, no spaCy.
 
 Conventions (findings.yaml): a range gives its lower bound ("60-70%" -> 60,
-"6-12 months" -> 6); "less than 3 months" gives 2.9; "more than 6 months" gives 6.1;
+"6-12 months" -> 6); "more than 6 months" gives 6.1; an upper bound ("less than 3 months",
+"6 months or less", "under 50%") is an ``UpperBound``: 2.9, 6, 49.9, which the reader keeps
+only where the bound decides every payer threshold on the key (``criteria.thresholds``:
+"less than 3 months" fails "> 3", "6 months or less" says nothing about it);
 pre/post scores give the percentage reduction ("8/10 -> 3/10" = 62.5); a VAS on
 0-100 is divided by 10 when a 0-10 score is wanted.
 """
@@ -45,6 +48,41 @@ _DURATION = re.compile(
     re.IGNORECASE,
 )
 _WEEKS_TO_MONTHS = re.compile(r"\b(?:days|weeks)\s+to\s+months\b", re.IGNORECASE)
+# a comparator after the number: "6 months or less", "3 months at most"
+_BOUND_AFTER = re.compile(r"\s*(?:or (?:less|fewer|under|shorter|below)|at (?:the )?most|max(?:imum)?\b)", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\b(?:no|not)\s*$", re.IGNORECASE)
+_AT_MOST_BEFORE = re.compile(r"(?:no more than|not more than|at most|up to|≤|<=)\s*$", re.IGNORECASE)
+
+
+class UpperBound(float):
+    """A number the text gives only as an upper bound: "less than 3 months" (2.9, exclusive),
+    "6 months or less" (6, inclusive). ``bound`` is the number written."""
+
+    bound: float
+    inclusive: bool
+
+    def __new__(cls, bound: float, inclusive: bool) -> UpperBound:
+        obj = super().__new__(cls, round(bound if inclusive else max(bound - 0.1, 0.0), 1))
+        obj.bound, obj.inclusive = bound, inclusive
+        return obj
+
+
+_EXCLUSIVE_BEFORE = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
+# parsers whose number a comparator right before the matched text bounds ("up to 80% relief":
+# the rule matched "80% relief"); not pain scores ("pain up to 9/10" is its peak)
+BOUNDED_PARSERS = frozenset({"percent", "life_expectancy", "duration_months", "duration_weeks"})
+
+
+def bounded_by(prefix: str, value: float) -> float:
+    """``value`` as an ``UpperBound`` when ``prefix`` (the text right before the matched
+    span) ends with an upper-bound comparator, else ``value`` unchanged."""
+    if isinstance(value, UpperBound) or isinstance(value, bool):
+        return value
+    if _AT_MOST_BEFORE.search(prefix):
+        return UpperBound(value, inclusive=True)
+    if _EXCLUSIVE_BEFORE.search(prefix):
+        return UpperBound(value, inclusive=False)
+    return value
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DATE_MY = re.compile(
     r"(?P<m>\d{1,2})\s*/\s*(?P<y>(?:19|20)\d{2})\b|(?P<y2>(?:19|20)\d{2})-(?P<m2>\d{1,2})\b|"
@@ -74,7 +112,9 @@ def word_number(token: str) -> float | None:
 
 
 def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
-    """Every duration in ``text`` as (lower bound in months, qualifier, upper bound)."""
+    """Every duration in ``text`` as (lower bound in months, qualifier, upper bound). The
+    qualifier is the comparator before the number, or ``or less`` / ``at most`` for an
+    upper bound written after it or as "no more than", "up to"."""
     out = []
     for m in _DURATION.finditer(text):
         n1 = word_number(m.group("n1"))
@@ -86,29 +126,46 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
             n1 += 0.5
         factor = UNIT_MONTHS[m.group("unit")[0].lower()]
         n2 = word_number(m.group("n2")) if m.group("n2") else None
-        out.append((n1 * factor, (m.group("q") or "").lower() or None, n2 * factor if n2 is not None else None))
+        qualifier = (m.group("q") or "").lower() or None
+        if _BOUND_AFTER.match(text, m.end()) or (qualifier is None and _AT_MOST_BEFORE.search(text, 0, m.start())) \
+                or (qualifier in ("more than", "greater than", "over", ">") and _NOT_BEFORE.search(text, 0, m.start())):
+            qualifier = "or less"  # "6 months or less", "up to 6 months", "no more than 6 months"
+        out.append((n1 * factor, qualifier, n2 * factor if n2 is not None else None))
     return out
 
 
-def _longest_months(text: str, note_date: date | None) -> float | None:
-    values = [lo for lo, _q, _hi in _durations(text)]
+_BELOW_WORDS = ("less than", "fewer than", "under", "<")
+
+
+def _longest_months(text: str, note_date: date | None) -> tuple[float, str | None] | None:
+    values = [(lo, q) for lo, q, _hi in _durations(text)]
     since = months_since(text, note_date)
     if since is not None:
-        values.append(since)
-    return max(values) if values else None
+        values.append((since, None))
+    return max(values, key=lambda v: v[0]) if values else None
+
+
+def _as_duration(found: tuple[float, str | None] | None, scale: float) -> float | None:
+    if found is None:
+        return None
+    value, qualifier = round(found[0] * scale, 1), found[1]
+    if qualifier in _BELOW_WORDS:
+        return UpperBound(value, inclusive=False)
+    if qualifier == "or less":
+        return UpperBound(value, inclusive=True)
+    return value
 
 
 def duration_months(text: str, note_date: date | None = None) -> float | None:
     """The longest duration in the text, in months (lower bound of a range), or the months
-    since a date ("since 01/2025", "since March 2025") when the note date is known."""
-    months = _longest_months(text, note_date)
-    return None if months is None else round(months, 1)
+    since a date ("since 01/2025", "since March 2025") when the note date is known; "less
+    than 6 months" / "6 months or less" is an ``UpperBound``."""
+    return _as_duration(_longest_months(text, note_date), 1.0)
 
 
 def duration_weeks(text: str, note_date: date | None = None) -> float | None:
     """Like ``duration_months``, in weeks ("x 8 wks" = 8, "three months" = 13)."""
-    months = _longest_months(text, note_date)
-    return None if months is None else round(months * 52.0 / 12.0, 1)
+    return _as_duration(_longest_months(text, note_date), 52.0 / 12.0)
 
 
 def months_since(text: str, note_date: date | None) -> float | None:
@@ -136,8 +193,9 @@ def months_since(text: str, note_date: date | None) -> float | None:
 
 
 def life_expectancy_months(text: str, note_date: date | None = None) -> float | None:
-    """Documented life expectancy in months: lower bound of a range; "less than 3 months"
-    -> 2.9; "more than 6 months" -> 6.1; "weeks to months" -> 1.0."""
+    """Documented life expectancy in months: lower bound of a range; "more than 6 months"
+    -> 6.1; "weeks to months" -> 1.0; "less than 3 months" -> ``UpperBound`` 2.9, "6 months or
+    less" -> ``UpperBound`` 6 (inclusive)."""
     if _WEEKS_TO_MONTHS.search(text):
         return 1.0
     matter = re.search(r"matter of (days|weeks)", text, re.IGNORECASE)
@@ -147,8 +205,8 @@ def life_expectancy_months(text: str, note_date: date | None = None) -> float | 
     if not found:
         return None
     lo, qualifier, _hi = found[0]
-    if qualifier in ("less than", "fewer than", "under", "<"):
-        return round(max(lo - 0.1, 0.0), 1)
+    if qualifier in _BELOW_WORDS or qualifier == "or less":
+        return UpperBound(round(lo, 1), inclusive=qualifier == "or less")
     if qualifier in ("greater than", "more than", "over", ">"):
         return round(lo + 0.1, 1)
     return round(lo, 1)
@@ -162,17 +220,22 @@ _BELOW = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE
 
 
 def percent(text: str, note_date: date | None = None) -> float | None:
-    """The first percentage (lower bound of "60-70%"); an upper bound is just below its
-    number ("less than 50% relief" = 49.9: never the threshold it stays under)."""
+    """The first percentage (lower bound of "60-70%"); an upper bound is an ``UpperBound``
+    ("less than 50% relief" = 49.9: never the threshold it stays under; "up to 80%" = 80,
+    inclusive)."""
     # a date's year is not the low end of a range ("trial 08/18/26 - 50 % reduction")
     m = re.search(r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent|per cent)|"
                   r"(?<![/\d.])(\d{1,3}(?:\.\d+)?)\s*(?:-|–|to)\s*\d{1,3}(?:\.\d+)?\s*(?:%|percent)", text, re.IGNORECASE)
     if not m:
         return None
     value = float(m.group(1) or m.group(2))
+    if not 0 <= value <= 100:
+        return None
     if _BELOW.search(text, 0, m.start()):
-        value = max(value - 0.1, 0.0)
-    return value if 0 <= value <= 100 else None
+        return UpperBound(value, inclusive=False)
+    if _BOUND_AFTER.match(text, m.end()) or _AT_MOST_BEFORE.search(text, 0, m.start()):
+        return UpperBound(value, inclusive=True)
+    return value
 
 
 _SCORE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:/\s*(10|100)\b|out of\s*(10|100)\b|(mm)\b)?", re.IGNORECASE)

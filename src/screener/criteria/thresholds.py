@@ -1,0 +1,39 @@
+"""The numbers that matter: every threshold the payers' criteria compare a finding with.
+
+``payer_thresholds()`` reads every policy version under ``rules/payers/``. Two users:
+the reader, which keeps an upper bound from the notes ("less than 3 months", "6 months or
+less") only when it decides every threshold on its key (``decided_below``), and the
+evaluation, which counts a number on the wrong side of a threshold as wrong.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .ops import OPS
+
+
+@lru_cache(maxsize=1)
+def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Number key -> every ``(op, value)`` a payer's criteria compare it with (all policy
+    versions under rules/payers/)."""
+    from .schema import load_policies
+
+    found: dict[str, set[tuple[str, float]]] = {}
+    for versions in load_policies().values():
+        for policy in versions:
+            for node in policy.nodes():
+                if node.kind == "leaf" and node.op in OPS and OPS[node.op].takes_value and node.op != "in" \
+                        and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+                    found.setdefault(node.finding, set()).add((node.op, float(node.value)))
+    return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
+
+
+def decided_below(key: str, bound: float, inclusive: bool) -> bool:
+    """Whether "``key`` is below ``bound``" (``<``, or ``<=`` when ``inclusive``) decides every
+    payer threshold on ``key``: every number from 0 up to the bound is judged alike. "Life
+    expectancy less than 3 months" decides "> 3" and ">= 3"; "less than 6 months" decides
+    neither (5 passes, 2 fails); "3 months or less" does not decide ">= 3"."""
+    top = bound if inclusive else bound - 1e-9
+    if top < 0:
+        return False
+    return all(OPS[op].func(0.0, value) == OPS[op].func(top, value) for op, value in payer_thresholds().get(key, ()))
