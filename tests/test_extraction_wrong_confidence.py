@@ -37,6 +37,15 @@ CASES = [
     ("Intrathecal trial 5/2: up to 80% relief at best, per the patient.", "trial_pain_reduction_pct", None),
     ("Failed conservative care: PT and NSAIDs for less than 6 months.", "conservative_therapy_months", None),
     ("Oral baclofen for no more than 4 weeks, stopped for sedation.", "oral_antispasmodic_weeks", None),
+    # a percentage before a pre/post pair is not the pre score ("75% (8 -> 2)" was read as 7.5 -> 8: 0%)
+    ("Trial completed 06/12-06/15 (continuous IT morphine). Pain reduction: 75%  (8 -> 2)",
+     "trial_pain_reduction_pct", 75.0),
+    # a device's removal in an aside is not the end of the pain before it
+    ("CRPS I RLE x ~6 yrs refractory to extensive multimodal care incl SCS (explanted d/t loss of efficacy).",
+     "pain_intractable", True),
+    # an unmarked box states nothing
+    ("CONTRAINDICATIONS (check if present)\n[ ] Spinal anomaly     [ ] Active alcohol/drug abuse/opioid addiction\n",
+     "opioid_addiction", None),
     # a worry is the patient's, not a documented fact
     ("Pump refill. He is worried his pump is recalled after the manufacturer's letter.", "device_recalled", None),
     ("Worried about the FSN letter - 'my pump is recalled.' Pump functioning normally.", "device_recalled", None),

@@ -27,6 +27,13 @@ Three more layouts of office-staff forms:
   "none of the above" item is marked every unmarked item is absent (otherwise an unmarked
   item says nothing).
 
+And **box items**: boxes written before their labels, one or several on a line
+(``[ ] Trial  [X] Permanent  [ ] Replacement``, ``[ ] Spinal anomaly   [ ] Dementia``). A
+marked item is present; an unmarked one is unanswered (``None``: a target in it is
+uncertain, never asserted), unless the block of box-item lines is followed by a line saying none applies (``None present.``, ``None of the above``), which
+makes every unmarked item of the block absent. A box whose label is a choice word (``[X]
+Yes  [ ] No``) is left to ConText, which reads the label before it.
+
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
 whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
 are all blank, marked twice or marked "unknown" gets ``None``. The reader marks a target
@@ -69,6 +76,10 @@ _MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b
 _LINE_END_COLON = re.compile(r":[ \t]*$", re.MULTILINE)  # where a mark-list instruction can end
 _CIRCLED_HINT = re.compile(rf"\(\s*{_CHOICE}\s*\)", re.IGNORECASE)
 _NONE_ITEM = re.compile(r"\s*none(?: of the above| apply|)\b", re.IGNORECASE)
+# what closes a block of box items as "every unmarked item is absent"
+_NONE_STATEMENT = re.compile(r"\s*(?:none (?:present|of the above|apply|applies|noted|checked)|no contraindications?\b)",
+                             re.IGNORECASE)
+_BOX_BEFORE_LABEL = re.compile(r"(?:\[\s*[xX✓✔*]?\s*\]|[☐□☒☑⊠])[ \t]*[A-Za-z]")
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
 
@@ -81,14 +92,24 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     separators = "..." in text or "…" in text or "__" in text or "   " in text
     inline_layouts = "|" in text or _CIRCLED_HINT.search(text) is not None
     mark_lists = _has_mark_list_header(text)
-    if not (separators or inline_layouts or mark_lists):
+    box_layout = _BOX_BEFORE_LABEL.search(text) is not None
+    if not (separators or inline_layouts or mark_lists or box_layout):
         return []
+    boxes: list[tuple[int, int, bool]] = []  # the current block of box items (start, end, marked)
     answers: list[tuple[int, int, bool | None]] = []
     mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header
     grid: tuple | None = None  # (column of the first label, of the second, first is yes, of "unknown")
     rows_left = 0
     previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
     for start, line in _lines(text):
+        if boxes:
+            items = _box_items(line) if box_layout else []
+            if items:
+                boxes.extend((start + a, start + b, marked) for a, b, marked in items)
+                continue
+            none = _NONE_STATEMENT.match(line) is not None
+            answers.extend((a, b, True if marked else (False if none else None)) for a, b, marked in boxes)
+            boxes = []
         if not line.strip():
             grid, previous = None, None
             if mark_list is not None:
@@ -130,11 +151,37 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
             if previous is not None and not previous[2] and _wraps_onto(previous[1], line):
                 label_start = previous[0] + _indent(previous[1])  # the label began on the line before
             answers.append((label_start, start + label_end, present))
+        elif box_layout:
+            items = _box_items(line)
+            if items:
+                boxes = [(start + a, start + b, marked) for a, b, marked in items]
+                previous = None
+                continue
         previous = (start, line, found is not None)
     if mark_list is not None:
         answers.extend(_close_mark_list(mark_list, none_marked=False))
+    answers.extend((a, b, True if marked else None) for a, b, marked in boxes)
     answers.sort(key=lambda a: a[0])
     return answers
+
+
+def _box_items(line: str) -> list[tuple[int, int, bool]]:
+    """``(label_start, label_end, marked)`` of each box written before its label on ``line``;
+    labels that are choice words ("[X] Yes") or hold no letter are not items."""
+    found = list(_BOX.finditer(line))
+    out = []
+    for i, box in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(line)
+        label = line[box.end():end]
+        first = len(label) - len(label.lstrip())
+        body = label.strip()
+        if not body or not re.search(r"[A-Za-z]{2}", body) or _INLINE_CHOICE.match(body) and (
+                len(body) <= 3 or not body[3:4].isalpha()):
+            continue
+        if body[:1] in ":.-_=":
+            continue
+        out.append((box.end() + first, box.end() + first + len(body), _MARK.fullmatch(box.group()) is not None))
+    return out
 
 
 def _has_mark_list_header(text: str) -> bool:

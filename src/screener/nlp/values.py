@@ -241,15 +241,17 @@ def percent(text: str, note_date: date | None = None) -> float | None:
 _SCORE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:/\s*(10|100)\b|out of\s*(10|100)\b|(mm)\b)?", re.IGNORECASE)
 # a time point is not a score: "peak relief at 6 h: 9 -> 2", "at 30 min", "day 3"
 _TIME_AFTER = re.compile(r"\s*(?:h|hrs?|hours?|min(?:utes?)?|d|days?|wks?|weeks?)\b", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)  # "75% (8 -> 2)": 75 is no score
 _TIME_BEFORE = re.compile(r"(?:\b(?:day|hour|hr|week|post[- ]?op(?:erative)? day|POD)\s*#?\s*)$", re.IGNORECASE)
 
 
 def _scores(text: str) -> list[float]:
-    """Scores on a 0-10 scale, VAS 0-100 divided by 10; time points are skipped."""
+    """Scores on a 0-10 scale, VAS 0-100 divided by 10; time points and percentages are skipped."""
     out = []
     for m in _SCORE.finditer(text):
         if not (m.group(2) or m.group(3)) and (
             _TIME_AFTER.match(text, m.end(1)) or _TIME_BEFORE.search(text, max(0, m.start() - 24), m.start())
+            or _PERCENT_AFTER.match(text, m.end(1))
         ):
             continue
         value = float(m.group(1))
