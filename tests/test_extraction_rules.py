@@ -108,6 +108,26 @@ def test_extraction_rules_at_most_needs_bool_key_and_parser(tmp_path):
     assert "at_most" in str(info.value) and "dementia.term" in str(info.value)
 
 
+@pytest.mark.parametrize("line, expected", [
+    ("      lower_bound_unless: [conservative_total]\n", "lower_bound_unless needs a number key"),
+    ("      lower_bound_unless: [no_such_concept]\n", "unknown concept 'no_such_concept'"),
+])
+def test_extraction_rules_lower_bound_unless_is_validated(tmp_path, line, expected):
+    root = _copy_rules(tmp_path)
+    path = root / "targets" / "contraindications.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "    - id: dementia.term\n"
+    if "no_such" in line:  # on a number rule
+        path = root / "targets" / "conservative.yaml"
+        text = path.read_text(encoding="utf-8")
+        old = "    - id: conservative_months.failed\n"
+        line = "      lower_bound_unless: [no_such_concept]\n"
+    path.write_text(text.replace(old, old + line, 1), encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_extraction_rules(root)
+    assert expected in str(info.value)
+
+
 @pytest.mark.parametrize(
     "text,note_date,expected",
     [

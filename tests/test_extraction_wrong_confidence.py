@@ -46,6 +46,17 @@ CASES = [
     # an unmarked box states nothing
     ("CONTRAINDICATIONS (check if present)\n[ ] Spinal anomaly     [ ] Active alcohol/drug abuse/opioid addiction\n",
      "opioid_addiction", None),
+    # one therapy's course is at least that much conservative care, not its length: below the
+    # threshold it says nothing; conservative care as a whole is its length
+    ("Tried: meloxicam - stopped 2023. PT 2023 x 8 wks - quit, hurt worse.", "conservative_therapy_months", None),
+    ("Pain psychology CBT since 12/2025, ongoing.", "conservative_therapy_months", None),
+    ("Physical therapy x 6 months without benefit.", "conservative_therapy_months", 6.0),
+    ("Conservative management for 4 months so far.", "conservative_therapy_months", 4.0),
+    # hallucinations on an opioid are its side effect, not a psychosis
+    ("hydromorphone 8 mg q3h prn (using 6-7/day). On this she has had 2 episodes of confusion w/ visual "
+     "hallucinations and myoclonic jerks.", "psychosis", None),
+    (" oxyCODONE IR/ER | up to 120 mg/d | 08-11/2025 | inadequate; hallucinations", "psychosis", None),
+    ("Schizoaffective disorder, stable on risperidone; also takes oxycodone 5 mg prn.", "psychosis", True),
     # a worry is the patient's, not a documented fact
     ("Pump refill. He is worried his pump is recalled after the manufacturer's letter.", "device_recalled", None),
     ("Worried about the FSN letter - 'my pump is recalled.' Pump functioning normally.", "device_recalled", None),

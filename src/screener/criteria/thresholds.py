@@ -37,3 +37,10 @@ def decided_below(key: str, bound: float, inclusive: bool) -> bool:
     if top < 0:
         return False
     return all(OPS[op].func(0.0, value) == OPS[op].func(top, value) for op, value in payer_thresholds().get(key, ()))
+
+
+def decided_above(key: str, value: float) -> bool:
+    """Whether "``key`` is at least ``value``" decides every payer threshold on ``key``: "PT x 8
+    weeks" (at least 1.8 months of conservative care) decides nothing about ">= 6 months";
+    "PT for 2 years" passes it whatever the rest of the care."""
+    return all(OPS[op].func(value, t) == OPS[op].func(1e12, t) for op, t in payer_thresholds().get(key, ()))

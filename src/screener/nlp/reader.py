@@ -27,7 +27,7 @@ from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
 from .trie import compile_stems
 from .text import sanitise
-from ..criteria.thresholds import decided_below
+from ..criteria.thresholds import decided_above, decided_below
 from .values import BOUNDED_PARSERS, PARSERS, UpperBound, bounded_by
 from .views import Normalizer, TextView
 
@@ -257,6 +257,9 @@ class NoteReader:
                             if isinstance(value, UpperBound) and not decided_below(key, value.bound, value.inclusive):
                                 continue  # "6 months or less": says nothing about "> 3 months"
                             value = float(value) if isinstance(value, UpperBound) else value
+                            if rule.lower_bound_unless is not None and not rule.lower_bound_unless.search(m.group(0)) \
+                                    and not decided_above(key, value):
+                                continue  # "PT x 8 wks": at least 1.8 months of care, not its length
                             if rule.at_most is not None:
                                 if value > rule.at_most:
                                     continue  # too old to support the finding; never a "false"

@@ -86,6 +86,10 @@ class TargetRuleSpec(_Strict):
     value: Any = True
     parser: str | None = None
     at_most: float | None = None  # bool key + parser: a mention (true) only when parsed <= at_most
+    # number key: the parsed number is only a lower bound of the finding (one therapy's course is
+    # at least that much conservative care) unless the matched text holds one of these concepts;
+    # a lower bound is kept only where it decides every payer threshold on the key
+    lower_bound_unless: list[str] | None = None
     negated: Any = UNSET
     hypothetical: Any = UNSET
     future: Any = UNSET
@@ -156,6 +160,7 @@ class TargetRule:
     parser: str | None
     states: dict[str, Any]
     at_most: float | None
+    lower_bound_unless: re.Pattern | None
     near: tuple[str, ...]
     not_near: tuple[str, ...]
     window: str
@@ -262,7 +267,9 @@ def _build_target(
         raise _err(source, node, f"unknown parser {spec.parser!r}; allowed: {sorted(PARSERS)}")
     if spec.at_most is not None and (key_type != "bool" or spec.parser is None):
         raise _err(source, node, "at_most needs a bool key and a parser (true when the parsed number <= at_most)")
-    for name in (*spec.near, *spec.not_near):
+    if spec.lower_bound_unless is not None and (key_type != "number" or spec.parser is None):
+        raise _err(source, node, "lower_bound_unless needs a number key and a parser")
+    for name in (*spec.near, *spec.not_near, *(spec.lower_bound_unless or ())):
         if name not in concepts:
             raise _err(source, node, f"unknown concept {name!r}; allowed: {sorted(concepts)}")
     for name in scope.near if scope else ():
@@ -297,6 +304,8 @@ def _build_target(
         parser=spec.parser,
         states=states,
         at_most=spec.at_most,
+        lower_bound_unless=_compile("|".join(f"(?:{concepts[c].pattern})" for c in spec.lower_bound_unless), source, node,
+                                    re.IGNORECASE) if spec.lower_bound_unless is not None else None,
         near=tuple(spec.near),
         not_near=tuple(spec.not_near),
         window=spec.window,
