@@ -22,8 +22,10 @@ shared tokenizer, after it has read every corpus). Corpora: the MTSamples transc
 (``--mtsamples``) and a generated chart extract (``benchmarks/make_extract.py``, 20,000
 notes; a sample of it is timed in-process).
 
-Then, through the bulk runner (``screener.bulk.screen_file``): notes/s with
-``--workers 1`` vs ``--workers 2`` (steady state, pipeline loads excluded), and peak
+Then, through the bulk runner (``screener.bulk.screen_file``): the scaling table (notes/s
+with 1, 2, 4, 8, 16 workers as the machine has cores, steady and end to end, the parent's
+share of the CPU), the whole ``screener screen --workers 1`` process against the blank
+tokenizer on the same notes, the output bytes per input byte of each record shape, and peak
 memory of ``screener screen`` on a 200,000-note input vs a 20,000-note input (max RSS of
 the process tree: the largest single process from ``getrusage(RUSAGE_CHILDREN)``, and the
 sum over the tree sampled every 0.5 s).
@@ -229,26 +231,66 @@ def available_cores(n: int = 2) -> float:
     return sum(float(p.communicate()[0]) for p in procs) / 2.0
 
 
-def bench_workers(path: Path, args) -> dict:
-    from screener.bulk import screen_file
+def _worker_counts(spec: str | None) -> list[int]:
+    """1, 2, 4, 8, 16 as far as the machine has cores (or ``--worker-counts``)."""
+    if spec:
+        return [int(x) for x in spec.split(",") if x.strip()]
+    cores = os.cpu_count() or 1
+    return [n for n in (1, 2, 4, 8, 16) if n <= max(cores, 2)]
 
-    out = {"available_cores_before": available_cores()}
-    print(f"  CPU available to 2 busy processes: {out['available_cores_before']:.2f} cores", flush=True)
+
+def bench_workers(path: Path, args) -> dict:
+    """The scaling table of the bulk runner on the same extract: notes/s per worker count
+    (end to end and steady), the parent's share of the CPU, the whole ``screener screen
+    --workers 1`` process against the blank tokenizer on the same notes, and the output
+    bytes per input byte of each record shape."""
+    import spacy
+
+    from screener.bulk import screen_file
+    from screener.io.shapes import expand, shape
+
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    blank = spacy.blank("en")
+    tokens = count_tokens(blank, texts)
+    blank_tps = tokens / timed(lambda t: blank.make_doc(t), texts)
+    input_bytes = path.stat().st_size
+    out: dict = {"available_cores_before": available_cores(), "input_bytes": input_bytes, "tokens": tokens,
+                 "blank_tps": blank_tps, "rows": []}
+    print(f"  {len(texts)} notes, {tokens} tokens, {input_bytes} bytes; blank tokenizer {blank_tps:,.0f} tokens/s; "
+          f"CPU available to 2 busy processes: {out['available_cores_before']:.2f} cores", flush=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        for workers in (1, 2):
-            load = os.getloadavg()[0]
-            summary = screen_file(path, Path(tmp) / f"w{workers}.jsonl", workers=workers, progress=False)
-            out[workers] = {"notes": summary.notes, "cases": summary.cases, "seconds": summary.screen_seconds,
-                            "end_to_end_notes_per_s": summary.notes / summary.screen_seconds,
-                            "steady_notes_per_s": summary.steady_notes_per_s,
-                            "loadavg_before": load, "loadavg_after": os.getloadavg()[0]}
-            print(f"  --workers {workers}: {summary.notes} notes in {summary.screen_seconds:.1f}s, "
-                  f"steady {summary.steady_notes_per_s:.1f} notes/s (load average {load:.1f} -> "
-                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+        for workers in _worker_counts(args.worker_counts):  # each a fresh process: start-up included
+            run = Path(tmp) / f"w{workers}.json"
+            result = Path(tmp) / f"w{workers}.jsonl"
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "screener", "screen", str(path), "-o", str(result), "--workers",
+                            str(workers), "--no-progress", "--summary-json", str(run)], check=True, stdout=subprocess.DEVNULL)
+            wall = time.perf_counter() - started
+            summary = json.loads(run.read_text(encoding="utf-8"))
+            parent, kids = summary["parent_cpu_seconds"], summary["worker_cpu_seconds"]
+            row = {"workers": workers, "notes": summary["notes"], "seconds": wall,
+                   "end_to_end_notes_per_s": summary["notes"] / wall,
+                   "steady_notes_per_s": summary["steady_notes_per_s"],
+                   "parent_cpu_share": parent / (parent + kids) if parent + kids else 0.0,
+                   "parent_busy": parent / wall, "output_bytes": summary["output_bytes"]}
+            out["rows"].append(row)
+            print(f"  --workers {workers}: {summary['notes']} notes in {wall:.1f}s (whole process), steady "
+                  f"{summary['steady_notes_per_s']:.1f} notes/s; parent {row['parent_busy']:.0%} busy", flush=True)
+            if workers == 1:
+                out["whole_process_workers_1"] = {"seconds": wall, "tokens_per_s": tokens / wall,
+                                                  "vs_blank": tokens / wall / blank_tps}
+        full = Path(tmp) / "full.jsonl"  # the record shapes, from one run's full records
+        screen_file(path, full, workers=max(_worker_counts(args.worker_counts)), progress=False, detail="full")
+        records = [expand(json.loads(line)) for line in full.read_text(encoding="utf-8").splitlines()]
+        out["output_bytes"] = {d: sum(len(json.dumps(shape(r, d), ensure_ascii=False, separators=(",", ":"))) + 1
+                                      for r in records) for d in ("summary", "standard", "full")}
+        out["output_bytes"]["version 1 (before shapes)"] = sum(
+            len(json.dumps(r, ensure_ascii=False, separators=(",", ":"))) + 1 for r in records)
     out["available_cores_after"] = available_cores()
-    print(f"  CPU available to 2 busy processes: {out['available_cores_after']:.2f} cores", flush=True)
-    out["ratio_steady"] = out[2]["steady_notes_per_s"] / out[1]["steady_notes_per_s"]
-    out["ratio_end_to_end"] = out[2]["end_to_end_notes_per_s"] / out[1]["end_to_end_notes_per_s"]
+    first = out["rows"][0]
+    for row in out["rows"]:
+        row["steady_vs_1"] = row["steady_notes_per_s"] / first["steady_notes_per_s"]
+        row["end_to_end_vs_1"] = row["end_to_end_notes_per_s"] / first["end_to_end_notes_per_s"]
     return out
 
 
@@ -336,11 +378,22 @@ def report(results: dict) -> str:
         lines.append("  targets: screener >= 0.5x blank, >= 10x medspaCy")
     if "workers" in results:
         w = results["workers"]
-        lines.append(f"workers (bulk runner, {w[1]['notes']} notes): 1 -> {w[1]['steady_notes_per_s']:.1f} notes/s, "
-                     f"2 -> {w[2]['steady_notes_per_s']:.1f} notes/s: {w['ratio_steady']:.2f}x steady "
-                     f"({w['ratio_end_to_end']:.2f}x end to end, pipeline loads included); target >= 1.8x; "
-                     f"CPU available to two processes: {w['available_cores_before']:.2f} / {w['available_cores_after']:.2f} cores "
-                     "(before / after)")
+        lines.append(f"bulk runner scaling ({w['rows'][0]['notes']} notes of the generated extract; each run a whole "
+                     "`screener screen` process; steady = after the first results)")
+        lines.append(f"  {'workers':>7}{'notes/s':>10}{'steady':>10}{'vs 1':>8}{'steady vs 1':>13}{'parent CPU':>12}{'parent busy':>13}")
+        for r in w["rows"]:
+            lines.append(f"  {r['workers']:>7}{r['end_to_end_notes_per_s']:>10.1f}{r['steady_notes_per_s']:>10.1f}"
+                         f"{r['end_to_end_vs_1']:>7.2f}x{r['steady_vs_1']:>12.2f}x{r['parent_cpu_share']:>12.1%}"
+                         f"{r['parent_busy']:>13.1%}")
+        lines.append(f"  targets: 2 workers >= 1.9x one; 16 workers >= 10x one (where 16 cores are lent); CPU available "
+                     f"to two processes {w['available_cores_before']:.2f} / {w['available_cores_after']:.2f} cores (before / after)")
+        p = w["whole_process_workers_1"]
+        lines.append(f"  whole process, screener screen --workers 1: {p['seconds']:.1f}s, {p['tokens_per_s']:,.0f} tokens/s = "
+                     f"{p['vs_blank']:.2f}x the blank tokenizer ({w['blank_tps']:,.0f} tokens/s; target >= 0.5x)")
+        sizes = w["output_bytes"]
+        lines.append("  output bytes per input byte: " + ", ".join(
+            f"{name} {size / w['input_bytes']:.2f}x" for name, size in sizes.items())
+            + " (targets: standard <= 2x, summary <= 0.1x)")
     if "memory" in results:
         m = results["memory"]
         sizes = [k for k in m if isinstance(k, int)]
@@ -363,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample-notes", type=int, default=None, help="notes per corpus timed in-process (default 1500; quick 300)")
     ap.add_argument("--medspacy-tokens", type=int, default=None, help="medspaCy is timed on this many tokens (default 40000; quick 8000)")
     ap.add_argument("--workers-notes", type=int, default=None, help="notes for the workers step (default 3000; quick 600)")
+    ap.add_argument("--worker-counts", default=None, help="worker counts of the scaling table (default 1,2,4,8,16 up to the cores)")
     ap.add_argument("--memory-sizes", default=None, help="notes in the two memory runs (default 20000,200000; quick 2000,20000)")
     ap.add_argument("--memory-workers", type=int, default=2)
     ap.add_argument("--memory-screen-fn", default=None, help="module:function instead of screen_case for the memory runs")

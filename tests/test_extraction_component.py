@@ -22,3 +22,16 @@ def test_component_medspacy_target_rules_cover_every_rule():
     rules = medspacy_target_rules()
     assert len(rules) == len(default_rules().targets)
     assert {r.category for r in rules} == {r.key for r in default_rules().targets}
+
+
+def test_building_the_reader_does_not_import_quickumls_and_a_later_import_gets_the_real_one():
+    """medspaCy imports QuickUMLS (and NLTK: 1.7 s of every start) for a component the
+    screener never adds (screener.nlp.medspacy_imports)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from screener.nlp.reader import default_reader; default_reader(); "
+            "print('nltk' in sys.modules, 'quickumls' in sys.modules); "
+            "import quickumls.spacy_component as c; print(hasattr(c, '__file__'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True"]

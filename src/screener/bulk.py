@@ -10,8 +10,12 @@
    bounded: nothing but the current batch of cases is held in memory, however large
    the input. Cases come back in the order their patient first appears in the input.
 2. **Screen.** Cases go, a few at a time, to a pool of worker processes (``--workers``,
-   default: all cores; ``0`` screens in this process). Each worker builds the pipeline
-   once and returns finished JSON lines, so this process only writes. At most
+   default: all cores; ``0`` screens in this process). The pipeline is built in this
+   process before the pool forks, so the workers share it from their first case (with
+   the ``spawn`` start method, or a custom screen function, each worker builds its own);
+   workers return finished JSON lines in the record shape asked for (``--detail``,
+   ``screener.io.shapes``), so this process only writes. A worker exits when this process
+   dies, however it dies (``die_with_parent``). At most
    ``4 x workers`` batches are in flight (bounded memory). A case whose screening raises
    becomes E209 error rows (one per note); a worker that dies (segfault, out of memory,
    ``os._exit``) breaks the pool: the pool is rebuilt, the cases that were in flight are
@@ -39,6 +43,7 @@ import json
 import logging
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -60,6 +65,7 @@ from .cpu_only import keep_gpu_libraries_out
 from .errors import InputError
 from .io.errors import E_CASE_TIMEOUT, E_DUPLICATE, E_SCREEN_FAILED, E_WORKER_CRASHED, error_row
 from .io.flatten import json_default, record_json
+from .io.shapes import DEFAULT_DETAIL, DETAILS, shape
 from .io.readers import DEFAULT_MAX_NOTE_BYTES, read_notes
 from .io.writers import CheckpointWriter, output_format, truncate_partial_line, write_lines
 from .model import Note
@@ -97,6 +103,9 @@ class BulkSummary:
     seconds: float = 0.0
     screen_seconds: float = 0.0       # screening step, pool start and pipeline loads included
     steady_notes_per_s: float = 0.0   # after the first results (pipeline loads excluded)
+    parent_cpu_seconds: float = 0.0   # this process, the whole run (reading, spilling, writing)
+    worker_cpu_seconds: float = 0.0   # the workers it started and reaped
+    output_bytes: int = 0
 
     def add(self, info: dict[str, Any]) -> None:
         if info.get("error"):
@@ -118,6 +127,8 @@ class BulkSummary:
             "error_codes": dict(self.error_codes), "workers": self.workers,
             "seconds": round(self.seconds, 3), "screen_seconds": round(self.screen_seconds, 3),
             "steady_notes_per_s": round(self.steady_notes_per_s, 2),
+            "parent_cpu_seconds": round(self.parent_cpu_seconds, 3), "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
+            "output_bytes": self.output_bytes,
         }
 
     def format(self) -> str:
@@ -154,18 +165,48 @@ def _default_screen_fn() -> ScreenFn:
 
 
 def _init_worker(screen_fn: ScreenFn | None, payers: Sequence[str] | None, service_date: date | None,
-                 case_timeout: float | None = None, ignore_sigint: bool = True) -> None:
+                 case_timeout: float | None = None, detail: str = DEFAULT_DETAIL, ignore_sigint: bool = True) -> None:
     """Pool initializer: the pipeline is built once per worker process (``screen_case``
     keeps it in a module-level cache); Ctrl-C is the parent's to handle."""
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
     keep_gpu_libraries_out()
     _silence_third_party_logs()
     _WORKER["screen_fn"] = screen_fn or _default_screen_fn()
     _WORKER["payers"] = list(payers) if payers else None
     _WORKER["service_date"] = service_date
     _WORKER["case_timeout"] = case_timeout
+    _WORKER["detail"] = detail
+
+
+def die_with_parent(poll: float = 1.0) -> None:
+    """Make this worker exit when the process that started it dies, however it dies
+    (``kill -9``, the OOM killer): on Linux the kernel sends SIGKILL (``PR_SET_PDEATHSIG``);
+    elsewhere, or if that call fails, a daemon thread checks the parent every ``poll``
+    seconds. A worker whose parent is already gone exits at once."""
+    started_by = multiprocessing.parent_process()
+    parent = started_by.pid if started_by is not None and started_by.pid else os.getppid()
+    armed = False
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # died before the call above took effect
+        os._exit(1)
+    if armed:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="screener-parent-watch", daemon=True).start()
 
 
 def _silence_third_party_logs() -> None:
@@ -234,7 +275,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 def screen_case_lines(case: Case, screen_fn: ScreenFn, payers, service_date,
-                      case_timeout: float | None = None) -> list[tuple[str, dict]]:
+                      case_timeout: float | None = None, detail: str = DEFAULT_DETAIL) -> list[tuple[str, dict]]:
     """One case -> its output lines (the case record, or one error row per note) with
     summary info for each. Never raises (except BaseException other than the time limit).
 
@@ -256,7 +297,7 @@ def screen_case_lines(case: Case, screen_fn: ScreenFn, payers, service_date,
         warnings = [w for r in rows for w in json.loads(r[6] or "[]")]
         if warnings:
             record["warnings"] = list(record.get("warnings") or ()) + warnings
-        line = json.dumps(record, ensure_ascii=False, default=json_default, separators=(",", ":")) + "\n"
+        line = json.dumps(shape(record, detail), ensure_ascii=False, default=json_default, separators=(",", ":")) + "\n"
     except CaseTimeout:
         return _case_error_lines(case, E_CASE_TIMEOUT, _timeout_reason(case_timeout))
     except Exception as exc:  # the case becomes error rows; the run goes on
@@ -282,7 +323,7 @@ def _screen_batch(batch: list[Case]) -> list[tuple[str, dict]]:
     out: list[tuple[str, dict]] = []
     for case in batch:
         out.extend(screen_case_lines(case, _WORKER["screen_fn"], _WORKER["payers"], _WORKER["service_date"],
-                                     _WORKER.get("case_timeout")))
+                                     _WORKER.get("case_timeout"), _WORKER.get("detail", DEFAULT_DETAIL)))
     return out
 
 
@@ -497,9 +538,19 @@ class _Pool:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+def _build_before_fork() -> None:
+    """Build the NLP pipeline (and its caches, by screening one tiny note) in this process
+    before the pool forks, so every worker starts with it (copy-on-write) instead of spending
+    seconds importing and building its own."""
+    from .pipeline import screen_case
+
+    _silence_third_party_logs()
+    screen_case([Note(patient_id="warm-up", note_id="warm-up", text="Pain 7/10. Denies dementia.")])
+
+
 def _run_pool(batches: Iterator[list[Case]], workers: int, initargs: tuple,
               emit: Callable[[list[tuple[str, dict]]], None]) -> None:
-    case_timeout = initargs[3]  # (screen_fn, payers, service_date, case_timeout), as _init_worker takes them
+    case_timeout = initargs[3]  # (screen_fn, payers, service_date, case_timeout, detail), as _init_worker takes them
     pool = _Pool(workers, initargs)
     window = max(1, workers * WINDOW_PER_WORKER)
     inflight: collections.deque[tuple[list[Case], Future, bool]] = collections.deque()
@@ -575,11 +626,14 @@ def screen_file(
     task_notes: int = TASK_NOTES,
     case_timeout: float | None = DEFAULT_CASE_TIMEOUT,
     output_format_name: str | None = None,
+    detail: str = DEFAULT_DETAIL,
 ) -> BulkSummary:
     """Screen every case of ``input_path`` into ``output_path`` (see the module docstring).
 
     ``output_format_name``: ``jsonl`` | ``csv`` | ``parquet`` | ``fhir`` (default: from the
     suffix of ``output_path``; ``fhir`` writes one Bundle per case, docs/fhir.md).
+    ``detail``: ``summary`` | ``standard`` | ``full``, the shape of each record
+    (``screener.io.shapes``; FHIR output needs ``standard`` or ``full``).
 
     ``case_timeout``: seconds one case may take before it becomes E211 error rows (None or
     0: no limit).
@@ -588,13 +642,20 @@ def screen_file(
     format is unknown, or ``resume`` finds a checkpoint of a different input).
     """
     started = time.monotonic()
+    mine, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = (mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime)
     input_path, output_path = Path(input_path), Path(output_path)
     fmt = output_format(output_path, output_format_name)
+    if detail not in DETAILS:
+        raise InputError(f"unknown detail {detail!r}; use one of {', '.join(DETAILS)}")
+    if fmt == "fhir" and detail == "summary":
+        raise InputError("--format fhir needs the evidence: use --detail standard or full")
     items = read_notes(input_path, max_note_bytes=max_note_bytes, dedupe=False)  # InputError before any file is made
     workers = default_workers() if workers is None else max(0, int(workers))
     summary = BulkSummary(input=str(input_path), output=str(output_path), workers=workers)
     partial, meta_path = _sidecars(output_path)
     fingerprint = _fingerprint(input_path, payers, service_date, max_note_bytes)
+    fingerprint["detail"] = detail
     output_path.parent.mkdir(parents=True, exist_ok=True)
 
     resuming = False
@@ -647,9 +708,12 @@ def screen_file(
                 _silence_third_party_logs()
                 for batch in batches:
                     emit([r for case in batch
-                          for r in screen_case_lines(case, fn, list(payers) if payers else None, service_date, case_timeout)])
+                          for r in screen_case_lines(case, fn, list(payers) if payers else None, service_date,
+                                                     case_timeout, detail)])
             else:
-                _run_pool(batches, workers, (screen_fn, payers, service_date, case_timeout), emit)
+                if screen_fn is None and "fork" in multiprocessing.get_all_start_methods():
+                    _build_before_fork()
+                _run_pool(batches, workers, (screen_fn, payers, service_date, case_timeout, detail), emit)
         finally:
             bar.close()
         ended = time.monotonic()
@@ -670,6 +734,11 @@ def screen_file(
         spill.close()
         restore_sigterm()
     summary.seconds = time.monotonic() - started
+    mine, workers_used = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    summary.parent_cpu_seconds = mine.ru_utime + mine.ru_stime - cpu_before[0]
+    summary.worker_cpu_seconds = workers_used.ru_utime + workers_used.ru_stime - cpu_before[1]
+    with contextlib.suppress(OSError):
+        summary.output_bytes = output_path.stat().st_size
     return summary
 
 

@@ -294,6 +294,7 @@ def _screen_case_rows(
     payers: Sequence[str] | None = None,
     service_date: date | None = None,
     screener: str = DEFAULT_SCREENER,
+    detail: str = "standard",
 ) -> list[str]:
     """The JSON records of one case from its staged rows: error records, then the case.
 
@@ -323,15 +324,16 @@ def _screen_case_rows(
         screen = worker_screener(screener)
         case = (notes[0][0], notes)
         lines.extend(line.rstrip("\n") for line, _ in screen_case_lines(
-            case, screen, list(payers) if payers else None, service_date, DEFAULT_CASE_TIMEOUT))
+            case, screen, list(payers) if payers else None, service_date, DEFAULT_CASE_TIMEOUT, detail))
     return lines
 
 
-def _group_records(pdf: pd.DataFrame, *, payers, service_date, screener) -> pd.DataFrame:
+def _group_records(pdf: pd.DataFrame, *, payers, service_date, screener, detail="standard") -> pd.DataFrame:
     """applyInPandas function: one patient's staged notes in, one row per record out."""
     import pandas as pd
 
-    lines = _screen_case_rows(pdf.to_dict("records"), payers=payers, service_date=service_date, screener=screener)
+    lines = _screen_case_rows(pdf.to_dict("records"), payers=payers, service_date=service_date, screener=screener,
+                              detail=detail)
     records = [json.loads(line) for line in lines]
     return pd.DataFrame(
         {
@@ -344,13 +346,14 @@ def _group_records(pdf: pd.DataFrame, *, payers, service_date, screener) -> pd.D
     )
 
 
-def _group_flat(pdf: pd.DataFrame, *, payers, service_date, screener) -> pd.DataFrame:
+def _group_flat(pdf: pd.DataFrame, *, payers, service_date, screener, detail="standard") -> pd.DataFrame:
     """applyInPandas function: one patient's staged notes in, one row per record x payer out."""
     import pandas as pd
 
     from .io import FLAT_COLUMNS, flatten_record
 
-    lines = _screen_case_rows(pdf.to_dict("records"), payers=payers, service_date=service_date, screener=screener)
+    lines = _screen_case_rows(pdf.to_dict("records"), payers=payers, service_date=service_date, screener=screener,
+                              detail=detail)
     rows = [flat for line in lines for flat in flatten_record(json.loads(line))]
     return pd.DataFrame(rows, columns=list(FLAT_COLUMNS))
 
@@ -378,14 +381,16 @@ def _partitions(spark: SparkSession, num_partitions: int | None) -> int:
         return int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
 
 
-def _screen(df: DataFrame, group_fn, schema, payers, service_date, num_partitions, max_note_bytes, screener):
+def _screen(df: DataFrame, group_fn, schema, payers, service_date, num_partitions, max_note_bytes, screener,
+            detail="standard"):
     """Stage, mark duplicates, group by patient, and screen each case with ``group_fn``."""
     _require_pyspark()
     from .io.readers import DEFAULT_MAX_NOTE_BYTES
 
     staged = _mark_duplicates(_stage_dataframe(df, max_note_bytes or DEFAULT_MAX_NOTE_BYTES))
     fn = functools.partial(
-        group_fn, payers=_payers(payers), service_date=service_date, screener=screener or DEFAULT_SCREENER
+        group_fn, payers=_payers(payers), service_date=service_date, screener=screener or DEFAULT_SCREENER,
+        detail=detail,
     )
     # An explicit repartition keeps adaptive execution from coalescing the shuffle into
     # one or two partitions: the notes are small in bytes, the work per note is not.
@@ -401,6 +406,7 @@ def screen_records(
     num_partitions: int | None = None,
     max_note_bytes: int | None = None,
     screener: str | None = None,
+    detail: str = "standard",
 ) -> DataFrame:
     """One row per record: ``patient_id``, ``note_id``, ``status``, ``record_json``.
 
@@ -408,9 +414,11 @@ def screen_records(
     (which also fills ``note_id``), the same JSON as a line of ``screener screen``'s
     jsonl. ``num_partitions`` defaults to 4 x the default parallelism; ``screener``
     names the screen function (``module:function``, importable on the workers; default
-    :data:`DEFAULT_SCREENER`, read when this is called).
+    :data:`DEFAULT_SCREENER`, read when this is called); ``detail`` the record shape
+    (``screener.io.shapes``: summary, standard, full), as ``screener screen --detail``.
     """
-    return _screen(df, _group_records, RECORD_SCHEMA, payers, service_date, num_partitions, max_note_bytes, screener)
+    return _screen(df, _group_records, RECORD_SCHEMA, payers, service_date, num_partitions, max_note_bytes, screener,
+                   detail)
 
 
 def screen_dataframe(
@@ -421,6 +429,7 @@ def screen_dataframe(
     num_partitions: int | None = None,
     max_note_bytes: int | None = None,
     screener: str | None = None,
+    detail: str = "standard",
 ) -> DataFrame:
     """Case results in the contract's flattened shape: one row per case x payer.
 
@@ -430,7 +439,8 @@ def screen_dataframe(
     :func:`screen_records`.
     """
     _require_pyspark()
-    return _screen(df, _group_flat, flat_schema(), payers, service_date, num_partitions, max_note_bytes, screener)
+    return _screen(df, _group_flat, flat_schema(), payers, service_date, num_partitions, max_note_bytes, screener,
+                   detail)
 
 
 def _payers(payers: Sequence[str] | str | None) -> tuple[str, ...] | None:
@@ -511,6 +521,7 @@ def write_results(
     num_partitions: int | None = None,
     max_note_bytes: int | None = None,
     as_directory: bool = False,
+    detail: str = "standard",
 ) -> dict[str, int]:
     """Screen ``df`` and write the results to ``path``; returns counts for a summary.
 
@@ -526,7 +537,7 @@ def write_results(
     from pathlib import Path
 
     kind = _output_format(path)
-    options = dict(num_partitions=num_partitions, max_note_bytes=max_note_bytes)
+    options = dict(num_partitions=num_partitions, max_note_bytes=max_note_bytes, detail=detail)
     if kind == "jsonl":
         result = screen_records(df, payers, service_date, **options)
     else:

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "serve",      # screener serve
     "spark",      # screener spark-screen INPUT -o OUTPUT
     "fhir",       # screener fhir bundle INPUT -o OUTPUT.json
+    "schema",     # screener schema [summary|standard|full|error]
 )
 
 

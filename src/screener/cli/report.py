@@ -64,11 +64,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes for a whole extract (default: all cores; 0 = in this process)")
     parser.add_argument("--results", metavar="FILE",
-                        help="render these case records (.jsonl from `screener screen`) instead of screening again")
+                        help="render these case records (.jsonl from `screener screen`, any --detail) instead of screening again")
     parser.set_defaults(func=run)
 
 
 def _load_results(path: Path, case: str | None) -> list[dict]:
+    from ..io.shapes import expand
+
     if not path.is_file():
         raise InputError(f"{path}: no such results file")
     records = []
@@ -83,7 +85,7 @@ def _load_results(path: Path, case: str | None) -> list[dict]:
             if not isinstance(record, dict):
                 raise InputError(f"{path}: line {lineno} is not a JSON object")
             if case is None or str(record.get("patient_id")) == case:
-                records.append(record)
+                records.append(expand(record))  # any shape (docs/bulk.md, "Record shapes")
     return records
 
 

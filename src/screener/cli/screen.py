@@ -91,6 +91,9 @@ def register(subparsers) -> None:
     p.add_argument("--format", dest="output_format", choices=("jsonl", "csv", "parquet", "fhir"), default=None,
                    help="output format (default: from OUTPUT's suffix); fhir: one FHIR Bundle per case in .ndjson "
                    "(QuestionnaireResponses with evidence, Provenance; docs/fhir.md)")
+    p.add_argument("--detail", choices=("summary", "standard", "full"), default="standard",
+                   help="record shape: standard (default: each evidence span once, criteria recomputed on reading), "
+                   "summary (statuses and missing criteria per payer), full (also every mention and trace); docs/bulk.md")
     p.add_argument("--payers", type=_payers, default=None, help="comma-separated payer ids (default: all)")
     p.add_argument("--service-date", type=_date, default=None, help="default service date, YYYY-MM-DD (picks the policy version; default today)")
     p.add_argument("--workers", type=_workers, default=None, help="worker processes (default: all cores; 0 = screen in this process)")
@@ -126,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
             screen_fn=screen_fn,
             case_timeout=DEFAULT_CASE_TIMEOUT if args.case_timeout is None else args.case_timeout,
             output_format_name=args.output_format,
+            detail=args.detail,
         )
     except KeyboardInterrupt:
         print("screener: interrupted; finished cases are kept: rerun the same command with --resume", file=sys.stderr)

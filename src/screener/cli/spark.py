@@ -51,6 +51,8 @@ def register(subparsers) -> None:
         "--partitions", type=int, default=None,
         help="partitions the cases are spread over (default: 4 x the cores)",
     )
+    parser.add_argument("--detail", choices=("summary", "standard", "full"), default="standard",
+                        help="record shape, as `screener screen --detail` (docs/bulk.md)")
     parser.add_argument("--driver-memory", default="2g", help="spark.driver.memory (default: 2g)")
     parser.add_argument(
         "--as-directory", action="store_true",
@@ -81,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             num_partitions=args.partitions,
             max_note_bytes=args.max_note_bytes,
             as_directory=args.as_directory,
+            detail=args.detail,
         )
     finally:
         if active is None:  # stop only a session this command started

@@ -63,7 +63,12 @@ def _text(value: Any) -> str | None:
 
 
 def flatten_record(record: Mapping[str, Any]) -> list[dict[str, str | None]]:
-    """One row per case x payer; every value a string or None."""
+    """One row per case x payer; every value a string or None. A record of any shape
+    (``screener.io.shapes``): ``record_json`` holds it as written, the columns are read from
+    its expanded form."""
+    from .shapes import expand
+
+    written, record = record, expand(record)
     note_ids = record.get("note_ids")
     if note_ids is None and record.get("note_id") is not None:
         note_ids = [record["note_id"]]
@@ -77,7 +82,7 @@ def flatten_record(record: Mapping[str, Any]) -> list[dict[str, str | None]]:
         "error": _text(record.get("error")),
         "warnings": _text(record.get("warnings")),
         "source": _text(record.get("source")),
-        "record_json": record_json(record),
+        "record_json": record_json(written),
     }
     determinations = record.get("determinations") or {}
     rows = []

@@ -111,10 +111,11 @@ def write_lines(lines: Iterable[str], path: Path | str, fmt: str | None = None) 
             count = _write_parquet(lines, tmp)
         elif fmt == "fhir":
             from ..fhir.responses import record_bundle
+            from .shapes import expand
 
             with open(tmp, "w", encoding="utf-8") as handle:
                 for line in lines:
-                    handle.write(json.dumps(record_bundle(json.loads(line)), ensure_ascii=False) + "\n")
+                    handle.write(json.dumps(record_bundle(expand(json.loads(line))), ensure_ascii=False) + "\n")
                     count += 1
         else:  # pragma: no cover - output_format guards this
             raise InputError(f"unknown output format {fmt!r}")
@@ -145,9 +146,14 @@ def _write_parquet(lines: Iterable[str], path: Path) -> int:
     return count
 
 
-def read_records(path: Path | str) -> list[dict[str, Any]]:
-    """Records of a ``.jsonl`` output (for tests, reports and the demo)."""
-    return [json.loads(line) for line in iter_jsonl_lines(path)]
+def read_records(path: Path | str, *, as_written: bool = False) -> list[dict[str, Any]]:
+    """Records of a ``.jsonl`` output (for tests, reports and the demo), expanded to the
+    in-memory shape (``screener.io.shapes.expand``; ``as_written=True``: as in the file).
+    A record of an unknown schema version raises ``InputError`` naming it."""
+    from .shapes import expand
+
+    records = [json.loads(line) for line in iter_jsonl_lines(path)]
+    return records if as_written else [expand(r) for r in records]
 
 
 class CheckpointWriter:

@@ -45,9 +45,12 @@ class SentenceContext:
     """medspaCy ConText on a Doc whose sentences start at known character offsets."""
 
     def __init__(self, nlp, specs) -> None:
-        from medspacy.context import ConText, ConTextModifier, ConTextRule  # registers "medspacy_context"
-        from medspacy.context.context_graph import ConTextGraph
-        from medspacy.util import tuple_overlaps
+        from .medspacy_imports import without_quickumls
+
+        with without_quickumls():
+            from medspacy.context import ConText, ConTextModifier, ConTextRule  # registers "medspacy_context"
+            from medspacy.context.context_graph import ConTextGraph
+            from medspacy.util import tuple_overlaps
 
         self.component: ConText = nlp.add_pipe(
             "medspacy_context",

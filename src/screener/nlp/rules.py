@@ -519,7 +519,10 @@ def medspacy_target_rules(rules: ExtractionRules | None = None) -> list:
     key, pattern = the rule's regex), for running them in a stock medspaCy pipeline, e.g.
     as the baseline of ``benchmarks/throughput.py``. Conditions (near / not_near, sections)
     and value parsers are the screener's own and are not carried over."""
-    from medspacy.target_matcher import TargetRule
+    from .medspacy_imports import without_quickumls
+
+    with without_quickumls():
+        from medspacy.target_matcher import TargetRule
 
     rules = rules or default_rules()
     return [TargetRule(literal=r.id, category=r.key, pattern=r.regex.pattern) for r in rules.targets]
