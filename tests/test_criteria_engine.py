@@ -209,3 +209,31 @@ def test_criteria_engine_imports_neither_spacy_nor_pandas():
     code = "import sys, screener.criteria; print(sorted({'spacy', 'pandas'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("op, threshold, bound, value, expected", [
+    (">", 3, ">=", 3, MISSING),    # "3 months or more" against "> 3": open
+    (">=", 3, ">=", 3, MET),       # ... against ">= 3": met
+    (">", 3, ">", 3, MET),         # "more than 3 months"
+    (">=", 50, "<", 50, NOT_MET),  # "less than 50% relief"
+    (">=", 50, "<=", 80, MISSING),  # "up to 80%": open
+    (">", 6, ">=", 7, MET),
+    (">=", 6, "<=", 6, MISSING),
+])
+def test_criteria_engine_number_known_only_as_a_bound_is_decided_threshold_by_threshold(op, threshold, bound, value, expected):
+    node = Node("n", "t", "c", "leaf", finding="life_expectancy_months", op=op, value=threshold)
+    facts = facts_from({"life_expectancy_months": {"value": value, "bound": bound, "evidence": []}})
+    result = evaluate(node, facts)
+    assert result.result == expected
+    if expected == MISSING:
+        assert result.note == f"documented only as {bound} {value:g}"
+
+
+def test_criteria_engine_bound_gives_per_payer_verdicts():
+    findings = {"indication": "cancer_pain", "request_type": "trial",
+                "life_expectancy_months": Finding("life_expectancy_months", 3.0, bound=">=")}
+    dets = determine(findings, ["lhcc", "cohere"], "2026-08-01")
+    lhcc = {c["id"]: c["result"] for c in dets["lhcc"]["criteria"]}
+    cohere = {c["id"]: c["result"] for c in dets["cohere"]["criteria"]}
+    assert lhcc["lhcc.cancer.trial.life_expectancy"] == MISSING and "life_expectancy_months" in dets["lhcc"]["missing"]
+    assert cohere["cohere.cancer.life_expectancy"] == MET

@@ -178,8 +178,10 @@ def test_extraction_evidence_to_dict_has_every_field():
 
     evidence = Evidence(key="dementia", value=False, note_id="N1", start=1, end=9, text="dementia", note_date=date(2026, 1, 2))
     out = evidence.to_dict()
-    assert set(out) == {f.name for f in fields(Evidence)}
+    assert set(out) == {f.name for f in fields(Evidence)} - {"bound"}  # "bound" only when the number is one
     assert out["note_date"] == "2026-01-02" and out["start"] == 1
+    bounded = Evidence(key="life_expectancy_months", value=3.0, note_id="N1", start=1, end=9, text="3 months", bound=">=")
+    assert set(bounded.to_dict()) == {f.name for f in fields(Evidence)} and bounded.to_dict()["bound"] == ">="
 
 
 def test_extraction_case_agreeing_older_note_supports_not_supersedes():

@@ -75,11 +75,10 @@ def test_form_answers_read_the_layout(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "Dementia: [ ] yes [x] no\n",                                   # inline choice: ConText's cues read it
         "HEADER                 Yes   No\n\n  Infection ..........   X\n",   # a blank line ends the grid
         "He was seen today.   No change in his medications.\n",           # prose, not a leader line
     ],
-    ids=["inline", "grid-ended", "prose"],
+    ids=["grid-ended", "prose"],
 )
 def test_form_answers_leave_unanswered_rows_alone(text):
     assert form_answers(text) == []
@@ -181,7 +180,17 @@ OFFICE_FORMS = [
     (BOX_ITEMS_OPEN, "Permanent", True),
     (BOX_ITEMS_OPEN, "Trial", None),  # an unmarked box is unanswered: never asserted
     (BOX_ITEMS_OPEN, "Active alcohol/drug abuse/opioid addiction", None),
-    (BOX_ITEMS_OPEN, "Further surgery indicated", "none"),  # "[ ] Yes  [X] No" is ConText's to read
+    (BOX_ITEMS_OPEN, "Further surgery indicated", False),  # the label before "[ ] Yes  [X] No"
+    ("Dementia: [ ] yes [x] no\n", "Dementia", False),
+    ("Replacement requested for patient convenience / upgrade only?  [ ] Yes  [X] No\n",
+     "Replacement requested for patient convenience / upgrade only", False),
+    ("Recall notice received?  [X] Yes  [ ] No\n", "Recall notice received", True),
+    ("Recall notice received?  [ ] Yes  [ ] No\n", "Recall notice received", None),
+    # a "check all that apply" list written as box items, then Yes/No rows: not a mark list
+    ("Reason for replacement (check all that apply):\n  [X] Elective replacement indicator\n  [ ] Manufacturer recall\n"
+     "Recall notice received?  [ ] Yes  [X] No\n", "Elective replacement indicator", True),
+    ("Reason for replacement (check all that apply):\n  [X] Elective replacement indicator\n  [ ] Manufacturer recall\n"
+     "Recall notice received?  [ ] Yes  [X] No\n", "Recall notice received", False),
     ("INDICATION: [ ] cancer   [X] nonmalignant   [ ] spasticity\n", "nonmalignant", True),
     ("INDICATION: [ ] cancer   [X] nonmalignant   [ ] spasticity\n", "spasticity", None),
 ]

@@ -19,7 +19,7 @@ NOTE_DATE = date(2026, 3, 1)
         ("duration_months", "1.5 years", 18.0),
         ("duration_months", "18 mos", 18.0),
         ("duration_months", "x 14 months", 14.0),
-        ("duration_months", "over 2 years of conservative care", 24.0),
+        ("duration_months", "over 2 years of conservative care", 24.1),  # a lower bound: "more than 24 months"
         ("duration_months", "since 01/2025", 14.0),
         ("duration_months", "since March 2025", 12.0),
         ("duration_months", "nothing here", None),

@@ -88,7 +88,7 @@ def test_views_identity_when_nothing_to_write_out():
         ("NSGY: no more surgical tx warranted.", "further_surgery_not_indicated", True, None),
         ("LE > 1 yr per oncology.", "life_expectancy_months", 12.1, "LE > 1 yr"),
         ("Failed cons tx x 8 mo, w/ PT.", "conservative_therapy_months", 8.0, "cons tx x 8 mo"),
-        ("Pt failed >12 mo of care.", "conservative_therapy_months", 12.0, "failed >12 mo of"),
+        ("Pt failed >12 mo of care.", "conservative_therapy_months", 12.1, "failed >12 mo of"),
     ],
 )
 def test_views_rules_read_written_out_text_and_quote_the_original(reader, text, key, value, quote):

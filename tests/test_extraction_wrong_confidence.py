@@ -57,6 +57,9 @@ CASES = [
      "hallucinations and myoclonic jerks.", "psychosis", None),
     (" oxyCODONE IR/ER | up to 120 mg/d | 08-11/2025 | inadequate; hallucinations", "psychosis", None),
     ("Schizoaffective disorder, stable on risperidone; also takes oxycodone 5 mg prn.", "psychosis", True),
+    # a criterion line answered Yes is only a bound of the number: kept as such (the engine
+    # meets ">= 3" with it and leaves "> 3" open), never the number itself
+    ("Metastatic lung cancer.\nLife expectancy >= 3 months ................. [X]   [ ]", "life_expectancy_months", 3.0),
     # a worry is the patient's, not a documented fact
     ("Pump refill. He is worried his pump is recalled after the manufacturer's letter.", "device_recalled", None),
     ("Worried about the FSN letter - 'my pump is recalled.' Pump functioning normally.", "device_recalled", None),
@@ -87,6 +90,19 @@ CASES = [
 def test_wrong_confidence_value_is_never_read(reader, text, key, expected):
     found = screener.extract(text, note_date=date(2026, 3, 1)).get(key)
     assert (found.value if found else None) == expected
+
+
+@pytest.mark.parametrize("text, key, value, bound", [
+    ("Metastatic lung cancer.\nLife expectancy >= 3 months ................. [X]   [ ]", "life_expectancy_months", 3.0, ">="),
+    ("Metastatic disease. Life expectancy 3 months or more (Y) N", "life_expectancy_months", 3.0, ">="),
+    ("Metastatic lung cancer; life expectancy less than 3 months.", "life_expectancy_months", 2.9, None),  # decides all
+    ("Metastatic lung cancer; expected survival more than 6 months.", "life_expectancy_months", 6.1, None),
+    ("Intrathecal morphine trial: at least 40% relief.", "trial_pain_reduction_pct", None, None),  # decides nothing
+])
+def test_wrong_confidence_a_bound_is_kept_as_a_bound(reader, text, key, value, bound):
+    found = screener.extract(text, note_date=date(2026, 3, 1)).get(key)
+    assert (found.value if found else None) == value
+    assert (found.bound if found else None) == bound
 
 
 TRIAL_KEYS = ("trial_done", "trial_pain_reduction_pct", "trial_functional_improvement",

@@ -346,3 +346,20 @@ def test_report_reads_a_document_reference_bundle(tmp_path, extract, capsys):
     assert main(["report", str(extract["bundle"]), "-o", str(out), "--case", "C01"]) == 0
     page = out.read_text(encoding="utf-8")
     assert "C01-N1" in page and "meets_criteria" in page
+
+
+def test_a_number_known_only_as_a_bound_is_answered_with_its_comparator():
+    from screener.criteria import determine
+    from screener.fhir.responses import EXT_COMPARATOR
+
+    ev = {"key": "life_expectancy_months", "value": 3.0, "note_id": "n1", "start": 0, "end": 8, "text": "3 months",
+          "rule_id": "r", "bound": ">="}
+    findings = {"indication": "cancer_pain", "request_type": "trial",
+                "life_expectancy_months": {"value": 3.0, "bound": ">=", "evidence": [ev]}}
+    record = {"patient_id": "p1", "note_ids": ["n1"], "status": "ok", "findings": findings,
+              "determinations": determine(findings, ["cohere"], "2026-08-01")}
+    data = record_bundle(record)
+    Bundle.model_validate(data)
+    qr = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse")
+    answers = [a for i in walk_items(qr["item"]) for a in i.get("answer", ()) if "valueDecimal" in a]
+    assert answers and all(_ext(a, EXT_COMPARATOR)[0]["valueCode"] == ">=" for a in answers)

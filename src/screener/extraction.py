@@ -22,6 +22,7 @@ from typing import Any, Iterable, Sequence
 from .errors import NoteError
 from .model import Evidence, Finding, Findings, Note
 from .nlp.reader import Mention, default_reader
+from .nlp.values import bound_of
 from .vocabulary import vocabulary
 
 
@@ -31,9 +32,10 @@ def _resolution(key: str) -> dict[str, Any]:
 
 def _evidence(m: Mention, note_id: str, note_date: date | None, value: Any) -> Evidence:
     flags = m.flags
+    bound = bound_of(value)
     return Evidence(
-        m.key, value, note_id, m.start, m.end, m.text, m.section, m.rule_id, flags["negated"],
-        flags["historical"], flags["hypothetical"], flags["family"], flags["uncertain"], note_date,
+        m.key, float(value) if bound else value, note_id, m.start, m.end, m.text, m.section, m.rule_id, flags["negated"],
+        flags["historical"], flags["hypothetical"], flags["family"], flags["uncertain"], note_date, bound,
     )
 
 
@@ -60,8 +62,12 @@ def _combine(key: str, values: list[Any], *, same_day: bool = False) -> Any:
 
 
 def _note_value(key: str, mentions: list[Mention]) -> Any:
-    """Combine one note's asserted values for ``key``."""
+    """Combine one note's asserted values for ``key``; a number the note states exactly beats
+    one it gives only as a bound ("life expectancy >= 3 months: Y ... 4-6 mo per oncology")."""
     values = [m.value for m in mentions if m.value is not None]
+    exact = [v for v in values if bound_of(v) is None]
+    if exact and len(exact) < len(values):
+        values = exact
     return _combine(key, values) if values else None
 
 
@@ -75,9 +81,12 @@ def _note_findings(mentions: list[Mention], evidence: list[Evidence]) -> Finding
         value = _note_value(key, [m for m, _ in pairs])
         if value is None:
             continue
-        support = tuple(ev for m, ev in pairs if m.value == value)
-        other = tuple(ev for m, ev in pairs if m.value is not None and m.value != value)
-        findings[key] = Finding(key=key, value=value, evidence=support, superseded=other)
+        bound = bound_of(value)
+        support = tuple(ev for m, ev in pairs if m.value == value and ev.bound == bound)
+        chosen = {id(ev) for ev in support}
+        other = tuple(ev for m, ev in pairs if m.value is not None and id(ev) not in chosen)
+        findings[key] = Finding(key=key, value=float(value) if bound else value, evidence=support, superseded=other,
+                                bound=bound)
     return findings
 
 
@@ -94,6 +103,14 @@ def findings_of(ms: list[Mention], note_id: str, note_date: date | None = None) 
 def extract(text: str, note_date: date | None = None, note_id: str = "note") -> Findings:
     """Findings of one note. Raises ``NoteError`` for text that cannot be read."""
     return findings_of(mentions(text, note_date), note_id, note_date)
+
+
+def _within(bounded: Finding, value: Any) -> bool:
+    """Whether ``value`` lies within a finding known only as a bound."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    return {">=": value >= bounded.value, ">": value > bounded.value, "<=": value <= bounded.value,
+            "<": value < bounded.value}.get(bounded.bound or "", False)
 
 
 def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
@@ -116,8 +133,14 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
             pick = (max if how == "max" else min)(entries, key=lambda e: e[1].value)
             winners = [e for e in entries if e[1].value == pick[1].value]
         else:
-            latest_date = entries[-1][0].note_date
-            winners = [e for e in entries if e[0].note_date == latest_date] if latest_date else [entries[-1]]
+            # a later bound that the latest exact statement lies within does not supersede it
+            # ("LE >= 3 months: Y" on the PA form after "expected survival ~9 months")
+            pool = entries
+            exact = [f for _, f in entries if not f.bound]
+            while len(pool) > 1 and pool[-1][1].bound and exact and _within(pool[-1][1], exact[-1].value):
+                pool = pool[:-1]
+            latest_date = pool[-1][0].note_date
+            winners = [e for e in pool if e[0].note_date == latest_date] if latest_date else [pool[-1]]
             if len({w[1].value for w in winners}) > 1:  # same day, different values
                 value = _combine(key, [w[1].value for w in winners], same_day=True)
                 winners = [w for w in winners if w[1].value == value]
@@ -130,7 +153,8 @@ def merge_findings(per_note: Sequence[tuple[Note, Findings]]) -> Findings:
         evidence += tuple(e for f in others if f.value == value for e in f.evidence)
         superseded = tuple(e for f in others if f.value != value for e in f.evidence)
         superseded += tuple(e for _, f in entries for e in f.superseded)
-        merged[key] = Finding(key=key, value=value, evidence=evidence, superseded=superseded)
+        merged[key] = Finding(key=key, value=value, evidence=evidence, superseded=superseded,
+                              bound=winners[-1][1].bound)
     return merged
 
 

@@ -63,11 +63,12 @@ class Evidence:
     family: bool = False
     uncertain: bool = False
     note_date: date | None = None
+    bound: str | None = None  # ">=", ">", "<=", "<": the text gives the number only as a bound
 
     def to_dict(self) -> dict[str, Any]:
         # written out (not dataclasses.asdict, which deep-copies every field): this runs
         # for every mention of every note in a bulk run
-        return {
+        out = {
             "key": self.key,
             "value": self.value,
             "note_id": self.note_id,
@@ -83,6 +84,9 @@ class Evidence:
             "uncertain": self.uncertain,
             "note_date": self.note_date.isoformat() if self.note_date else None,
         }
+        if self.bound:
+            out["bound"] = self.bound
+        return out
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,20 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     superseded: tuple[Evidence, ...] = field(default=())
     source: str = "notes"  # "notes" | "input" (e.g. request_type column) | "derived"
+    # ">=", ">", "<=", "<" when the notes give the number only as a bound ("3 months or more"):
+    # the criteria engine then decides a threshold only where every number within it agrees
+    bound: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "value": self.value,
             "source": self.source,
             "evidence": [e.to_dict() for e in self.evidence],
             "superseded": [e.to_dict() for e in self.superseded],
         }
+        if self.bound:
+            out["bound"] = self.bound
+        return out
 
 
 Findings = dict[str, Finding]

@@ -2,7 +2,9 @@
 
 Pure: no spaCy, no pandas. Three-valued (contract.md, "Determination statuses"):
 
-- a leaf is ``met`` / ``not_met`` when its finding is documented, ``missing`` when not,
+- a leaf is ``met`` / ``not_met`` when its finding is documented, ``missing`` when not
+  (or when the notes give the number only as a bound that the threshold splits: "life
+  expectancy 3 months or more" against "> 3 months"),
   except absence criteria (every ``contraindications`` key of findings.yaml, and leaves
   marked ``assume_absent``): not documented = ``met`` with the note "not documented,
   assumed absent";
@@ -26,6 +28,7 @@ from ..model import INDICATIONS, REQUEST_TYPES, Finding
 from ..vocabulary import vocabulary
 from .ops import OPS, coerce
 from .schema import PAYERS, Node, Outcome, Policy, UnknownPayerError, policy_for
+from .thresholds import judged
 
 MET, NOT_MET, MISSING, NOT_EVALUATED = "met", "not_met", "missing", "not_evaluated"
 ASSUMED_ABSENT = "not documented, assumed absent"
@@ -39,6 +42,7 @@ class Fact:
 
     value: Any
     evidence: tuple[dict[str, Any], ...] = ()
+    bound: str | None = None  # ">=", ">", "<=", "<": the value is only a bound
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,15 @@ def facts_from(findings: Mapping[str, Any]) -> dict[str, Fact]:
     ``None`` values are dropped: not documented."""
     facts: dict[str, Fact] = {}
     for key, item in findings.items():
+        bound = None
         if isinstance(item, Finding):
-            value, evidence = item.value, tuple(e.to_dict() for e in item.evidence)
+            value, evidence, bound = item.value, tuple(e.to_dict() for e in item.evidence), item.bound
         elif isinstance(item, Mapping) and "value" in item:
-            value, evidence = item["value"], tuple(item.get("evidence") or ())
+            value, evidence, bound = item["value"], tuple(item.get("evidence") or ()), item.get("bound")
         else:
             value, evidence = item, ()
         if value is not None:
-            facts[key] = Fact(value, evidence)
+            facts[key] = Fact(value, evidence, bound)
     return facts
 
 
@@ -99,7 +104,13 @@ def _leaf(node: Node, facts: Mapping[str, Fact]) -> Result:
     if not ok:
         return Result(node, MISSING, note=f"documented value is not a {kind}", documented=fact.value,
                       evidence=fact.evidence)
-    passed = OPS[node.op].func(value, node.value)
+    if fact.bound and kind == "number" and OPS[node.op].takes_value and node.op != "in":
+        passed = judged(OPS[node.op].func, node.value, fact.bound, value)
+        if passed is None:  # "3 months or more" against "> 3 months": open
+            return Result(node, MISSING, note=f"documented only as {fact.bound} {value:g}", documented=value,
+                          evidence=fact.evidence)
+    else:
+        passed = OPS[node.op].func(value, node.value)
     return Result(node, MET if passed else NOT_MET, documented=value, evidence=fact.evidence)
 
 

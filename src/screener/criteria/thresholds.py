@@ -44,3 +44,36 @@ def decided_above(key: str, value: float) -> bool:
     weeks" (at least 1.8 months of conservative care) decides nothing about ">= 6 months";
     "PT for 2 years" passes it whatever the rest of the care."""
     return all(OPS[op].func(value, t) == OPS[op].func(1e12, t) for op, t in payer_thresholds().get(key, ()))
+
+
+def decided_above_bound(key: str, bound: float, inclusive: bool) -> bool:
+    """Whether "``key`` is above ``bound``" (``>``, or ``>=`` when ``inclusive``) decides every
+    payer threshold on ``key``: "life expectancy 3 months or more" does not decide LHCC's
+    "> 3"; "more than 3 months" decides it and ">= 3"."""
+    return decided_above(key, bound if inclusive else bound + 1e-9)
+
+
+def _interval(bound: str, at: float) -> tuple[float, float]:
+    return {">=": (at, 1e12), ">": (at + 1e-9, 1e12), "<=": (0.0, at), "<": (0.0, at - 1e-9)}[bound]
+
+
+def judged(op_func, threshold: float, bound: str, at: float) -> bool | None:
+    """A threshold on a number known only as a bound: True / False when every number within
+    the bound is judged so, None when they differ."""
+    lo, hi = _interval(bound, at)
+    first, last = op_func(lo, threshold), op_func(hi, threshold)
+    return first if first == last else None
+
+
+def decides(key: str, value) -> str:
+    """``all`` | ``some`` | ``none``: how many payer thresholds on ``key`` a bounded value
+    (``nlp.values.UpperBound`` / ``LowerBound``) decides ("life expectancy >= 3 months"
+    decides ">= 3", not "> 3": ``some``)."""
+    from ..nlp.values import bound_of
+
+    bound = bound_of(value)
+    pairs = payer_thresholds().get(key, ())
+    results = [judged(OPS[op].func, t, bound, value.bound) is not None for op, t in pairs]
+    if not results or all(results):
+        return "all"
+    return "some" if any(results) else "none"

@@ -55,6 +55,7 @@ from .questionnaire import (
 EXT_EVIDENCE = f"{CANONICAL_BASE}/StructureDefinition/evidence"
 EXT_RESULT = f"{CANONICAL_BASE}/StructureDefinition/criterion-result"
 EXT_DETERMINATION = f"{CANONICAL_BASE}/StructureDefinition/determination"
+EXT_COMPARATOR = f"{CANONICAL_BASE}/StructureDefinition/comparator"  # the number is only a bound
 ERROR_SYSTEM = f"{CANONICAL_BASE}/CodeSystem/screener-error"
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
@@ -102,6 +103,9 @@ def _answer(key: str, value: Any, evidence: list[Mapping[str, Any]]) -> dict[str
         answer = {"valueCoding": {"system": value_system(key), "code": value}}
     if evidence:
         answer["extension"] = [_evidence(ev) for ev in evidence if ev.get("note_id") is not None]
+        bounds = {ev.get("bound") for ev in evidence}
+        if spec.type == "number" and len(bounds) == 1 and None not in bounds:  # "3 months or more"
+            answer["extension"].insert(0, {"url": EXT_COMPARATOR, "valueCode": bounds.pop()})
     return answer
 
 

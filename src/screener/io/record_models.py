@@ -34,6 +34,7 @@ class EvidenceTable(_Strict):
     key: list[str | None] | None = Field(default=None, description="finding key (full only; standard: the citing finding's)")
     value: list[Value] = Field(description="the mention's value")
     flags: list[int] = Field(description="bit set: 1 negated, 2 historical, 4 hypothetical, 8 family, 16 uncertain")
+    bound: list[str | None] | None = Field(default=None, description="'>=', '>', '<=', '<': a number given only as a bound")
 
 
 class FindingRef(_Strict):
@@ -41,6 +42,7 @@ class FindingRef(_Strict):
     evidence: list[int] = Field(description="ids of the evidence table")
     superseded: list[int] = Field(default=[], description="older evidence a later note replaced")
     source: str | None = None
+    bound: Literal[">=", ">", "<=", "<"] | None = Field(default=None, description="the value is only a bound")
 
 
 class DeterminationLean(_Strict):

@@ -65,9 +65,10 @@ class _Table:
     stored by column; a row's id is its position (``standard`` drops the ``key`` column: a
     row's key is that of the finding citing it). ``note`` indexes the record's ``note_ids``
     (the note's date is in ``note_dates``); ``flags`` is a bit set of ``FLAGS`` (1 = negated,
-    2 = historical, 4 = hypothetical, 8 = family, 16 = uncertain)."""
+    2 = historical, 4 = hypothetical, 8 = family, 16 = uncertain); ``bound`` (only when a row
+    has one) is ``>=``, ``>``, ``<=`` or ``<`` for a number the note gives as a bound."""
 
-    COLUMNS = ("note", "start", "end", "text", "section", "rule_id", "key", "value", "flags")
+    COLUMNS = ("note", "start", "end", "text", "section", "rule_id", "key", "value", "flags", "bound")
 
     def __init__(self, note_ids: list[str]) -> None:
         self.columns: dict[str, list[Any]] = {c: [] for c in self.COLUMNS}
@@ -88,7 +89,8 @@ class _Table:
             self.note_dates.setdefault(note, ev.get("note_date"))
             flags = sum(1 << i for i, f in enumerate(FLAGS) if ev.get(f))
             for column, value in zip(self.COLUMNS, (note, ev.get("start"), ev.get("end"), ev.get("text"), ev.get("section"),
-                                                    ev.get("rule_id"), ev.get("key"), ev.get("value"), flags)):
+                                                    ev.get("rule_id"), ev.get("key"), ev.get("value"), flags,
+                                                    ev.get("bound"))):
                 self.columns[column].append(value)
         return found
 
@@ -148,6 +150,8 @@ def shape(record: Mapping[str, Any], detail: str = DEFAULT_DETAIL) -> dict[str, 
             item["source"] = finding["source"]
         if finding.get("superseded"):
             item["superseded"] = table.ids(finding["superseded"])
+        if finding.get("bound"):
+            item["bound"] = finding["bound"]
         findings[key] = item
     determinations = {}
     for payer, det in dets.items():
@@ -175,6 +179,8 @@ def shape(record: Mapping[str, Any], detail: str = DEFAULT_DETAIL) -> dict[str, 
     columns = dict(table.columns)
     if detail == "standard":  # every row belongs to the finding that cites it
         del columns["key"]
+    if not any(columns["bound"]):  # ">=" / "<" ...: only numbers the notes give as a bound
+        del columns["bound"]
     out["evidence"] = columns
     return out
 
@@ -216,6 +222,8 @@ def _rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
               "section": table["section"][i], "rule_id": table["rule_id"][i]}
         ev.update({f: bool(flags & (1 << b)) for b, f in enumerate(FLAGS)})
         ev["note_date"] = dates[note] if note < len(dates) else None
+        if table.get("bound") and table["bound"][i]:
+            ev["bound"] = table["bound"][i]
         rows.append(ev)
     return rows
 
@@ -233,6 +241,9 @@ def expand(record: Mapping[str, Any]) -> dict[str, Any]:
     evs = lambda ids: [rows[i] for i in ids or () if 0 <= i < len(rows)]  # noqa: E731
     findings = {key: {"value": f.get("value"), "source": f.get("source", "notes"), "evidence": evs(f.get("evidence")),
                       "superseded": evs(f.get("superseded"))} for key, f in (record.get("findings") or {}).items()}
+    for key, f in (record.get("findings") or {}).items():
+        if f.get("bound"):
+            findings[key]["bound"] = f["bound"]
     out["findings"] = findings
     out["mentions"] = evs(record.get("mentions")) if "mentions" in record else []
     out.setdefault("note_errors", [])

@@ -32,7 +32,8 @@ And **box items**: boxes written before their labels, one or several on a line
 marked item is present; an unmarked one is unanswered (``None``: a target in it is
 uncertain, never asserted), unless the block of box-item lines is followed by a line saying none applies (``None present.``, ``None of the above``), which
 makes every unmarked item of the block absent. A box whose label is a choice word (``[X]
-Yes  [ ] No``) is left to ConText, which reads the label before it.
+Yes  [ ] No``) answers the label before it: ``Recall notice received?  [ ] Yes  [X] No``
+is absent, a row with neither or both boxes marked is unanswered.
 
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
 whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
@@ -119,6 +120,10 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
         if mark_lists and _MARK_LIST_HEADER.search(line):
             mark_list = []
             continue
+        if mark_list is not None and box_layout and (_yes_no_answer(line) or _box_items(line)):
+            # boxes written before their labels: the box-item layout reads them
+            answers.extend(_close_mark_list(mark_list, none_marked=False))
+            mark_list = None
         if mark_list is not None:
             marked = _LEFT_MARK.match(line)
             item_start = start + (marked.end() if marked else _indent(line))
@@ -132,6 +137,11 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
         inline = _inline_answers(line) if inline_layouts else None
         if inline:
             answers.extend((start + s, start + e, present) for s, e, present in inline)
+            previous = (start, line, True)
+            continue
+        yes_no = _yes_no_answer(line) if box_layout else None
+        if yes_no is not None:  # before the grid header, whose last two words are Yes / No too
+            answers.append((start + yes_no[0], start + yes_no[1], yes_no[2]))
             previous = (start, line, True)
             continue
         header = _header_columns(line)
@@ -163,6 +173,26 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     answers.extend((a, b, True if marked else None) for a, b, marked in boxes)
     answers.sort(key=lambda a: a[0])
     return answers
+
+
+_BOX_RE = r"(?:\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑⊠■])"
+_YES_NO_BOXES = re.compile(
+    rf"^(?P<label>[ \t]*\S.*?)[ \t]*[:?]?[ \t]*(?P<b1>{_BOX_RE})[ \t]*(?P<w1>yes|no|y|n)\b[ \t]*[/,|]?[ \t]*"
+    rf"(?P<b2>{_BOX_RE})[ \t]*(?P<w2>yes|no|y|n)\b", re.IGNORECASE)
+
+
+def _yes_no_answer(line: str) -> tuple[int, int, bool | None] | None:
+    """``Replacement requested for convenience only?  [ ] Yes  [X] No``: the label before a
+    Yes box and a No box, answered by the one marked (None when neither or both are)."""
+    m = _YES_NO_BOXES.match(line)
+    if not m or m.group("w1")[0].lower() == m.group("w2")[0].lower():
+        return None
+    marks = {m.group("w1")[0].lower(): _MARK.fullmatch(m.group("b1")) is not None,
+             m.group("w2")[0].lower(): _MARK.fullmatch(m.group("b2")) is not None}
+    present = None if marks["y"] == marks["n"] else marks["y"]
+    label = m.group("label")
+    start = len(label) - len(label.lstrip())
+    return start, len(label.rstrip()), present
 
 
 def _box_items(line: str) -> list[tuple[int, int, bool]]:

@@ -27,8 +27,8 @@ from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
 from .trie import compile_stems
 from .text import sanitise
-from ..criteria.thresholds import decided_above, decided_below
-from .values import BOUNDED_PARSERS, PARSERS, UpperBound, bounded_by
+from ..criteria.thresholds import decided_above, decides
+from .values import BOUNDED_PARSERS, PARSERS, LowerBound, UpperBound, bounded_by
 from .views import Normalizer, TextView
 
 
@@ -254,9 +254,14 @@ class NoteReader:
                                 continue
                             if rule.parser in BOUNDED_PARSERS:
                                 value = bounded_by(text[max(s_start, start - 24):start], value)
-                            if isinstance(value, UpperBound) and not decided_below(key, value.bound, value.inclusive):
-                                continue  # "6 months or less": says nothing about "> 3 months"
-                            value = float(value) if isinstance(value, UpperBound) else value
+                            if isinstance(value, (UpperBound, LowerBound)):
+                                decided = decides(key, value)
+                                if decided == "none":
+                                    continue  # "6 months or less": says nothing about "> 3" or ">= 3"
+                                if decided == "all":
+                                    value = float(value)  # "less than 3 months" fails them all: a plain value
+                                # else a bound the engine judges threshold by threshold ("3 months or
+                                # more": meets ">= 3", leaves "> 3" open)
                             if rule.lower_bound_unless is not None and not rule.lower_bound_unless.search(m.group(0)) \
                                     and not decided_above(key, value):
                                 continue  # "PT x 8 wks": at least 1.8 months of care, not its length

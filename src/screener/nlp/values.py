@@ -67,6 +67,35 @@ class UpperBound(float):
         return obj
 
 
+class LowerBound(float):
+    """A number the text gives only as a lower bound: "more than 3 months" (3.1, exclusive),
+    "3 months or more", "at least 3 months", ">= 3 months" (3, inclusive). The reader keeps it
+    only where it decides every payer threshold ("life expectancy >= 3 months" says nothing
+    about LHCC's "> 3")."""
+
+    bound: float
+    inclusive: bool
+
+    def __new__(cls, bound: float, inclusive: bool) -> LowerBound:
+        obj = super().__new__(cls, round(bound if inclusive else bound + 0.1, 1))
+        obj.bound, obj.inclusive = bound, inclusive
+        return obj
+
+
+def bound_of(value: object) -> str | None:
+    """``">="``, ``">"``, ``"<="``, ``"<"`` for a bounded number, else None."""
+    if isinstance(value, LowerBound):
+        return ">=" if value.inclusive else ">"
+    if isinstance(value, UpperBound):
+        return "<=" if value.inclusive else "<"
+    return None
+
+
+_AT_LEAST_AFTER = re.compile(r"\s*(?:or (?:more|longer|greater|above|better)\b|\+)", re.IGNORECASE)
+_AT_LEAST_BEFORE = re.compile(r"(?:at least|a minimum of|minimum of|no less than|not less than|>=|≥|=>)\s*$", re.IGNORECASE)
+_ABOVE_BEFORE = re.compile(r"(?:more than|greater than|over|above|>)\s*$", re.IGNORECASE)
+_ABOVE_WORDS = ("more than", "greater than", "over", ">")
+_AT_LEAST_WORDS = ("at least", ">=", "≥")
 _EXCLUSIVE_BEFORE = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
 # parsers whose number a comparator right before the matched text bounds ("up to 80% relief":
 # the rule matched "80% relief"); not pain scores ("pain up to 9/10" is its peak)
@@ -74,14 +103,18 @@ BOUNDED_PARSERS = frozenset({"percent", "life_expectancy", "duration_months", "d
 
 
 def bounded_by(prefix: str, value: float) -> float:
-    """``value`` as an ``UpperBound`` when ``prefix`` (the text right before the matched
-    span) ends with an upper-bound comparator, else ``value`` unchanged."""
-    if isinstance(value, UpperBound) or isinstance(value, bool):
+    """``value`` as an ``UpperBound`` / ``LowerBound`` when ``prefix`` (the text right before
+    the matched span) ends with a comparator, else ``value`` unchanged."""
+    if isinstance(value, (UpperBound, LowerBound, bool)):
         return value
     if _AT_MOST_BEFORE.search(prefix):
         return UpperBound(value, inclusive=True)
     if _EXCLUSIVE_BEFORE.search(prefix):
         return UpperBound(value, inclusive=False)
+    if _AT_LEAST_BEFORE.search(prefix):
+        return LowerBound(value, inclusive=True)
+    if _ABOVE_BEFORE.search(prefix) and not _NOT_BEFORE.search(prefix[:_ABOVE_BEFORE.search(prefix).start()]):
+        return LowerBound(value, inclusive=False)
     return value
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DATE_MY = re.compile(
@@ -128,8 +161,11 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
         n2 = word_number(m.group("n2")) if m.group("n2") else None
         qualifier = (m.group("q") or "").lower() or None
         if _BOUND_AFTER.match(text, m.end()) or (qualifier is None and _AT_MOST_BEFORE.search(text, 0, m.start())) \
-                or (qualifier in ("more than", "greater than", "over", ">") and _NOT_BEFORE.search(text, 0, m.start())):
+                or (qualifier in _ABOVE_WORDS and _NOT_BEFORE.search(text, 0, m.start())):
             qualifier = "or less"  # "6 months or less", "up to 6 months", "no more than 6 months"
+        elif qualifier in ("at least", ">=", "≥") or _AT_LEAST_AFTER.match(text, m.end()) or "+" in m.group(0) \
+                or (qualifier is None and _AT_LEAST_BEFORE.search(text, 0, m.start())):
+            qualifier = "or more"  # "3 months or more", "at least 3 months", "6+ months"
         out.append((n1 * factor, qualifier, n2 * factor if n2 is not None else None))
     return out
 
@@ -153,6 +189,10 @@ def _as_duration(found: tuple[float, str | None] | None, scale: float) -> float 
         return UpperBound(value, inclusive=False)
     if qualifier == "or less":
         return UpperBound(value, inclusive=True)
+    if qualifier == "or more":
+        return LowerBound(value, inclusive=True)
+    if qualifier in _ABOVE_WORDS:
+        return LowerBound(value, inclusive=False)
     return value
 
 
@@ -194,7 +234,7 @@ def months_since(text: str, note_date: date | None) -> float | None:
 
 def life_expectancy_months(text: str, note_date: date | None = None) -> float | None:
     """Documented life expectancy in months: lower bound of a range; "more than 6 months"
-    -> 6.1; "weeks to months" -> 1.0; "less than 3 months" -> ``UpperBound`` 2.9, "6 months or
+    -> ``LowerBound`` 6.1, "3 months or more" -> ``LowerBound`` 3 (inclusive); "weeks to months" -> 1.0; "less than 3 months" -> ``UpperBound`` 2.9, "6 months or
     less" -> ``UpperBound`` 6 (inclusive)."""
     if _WEEKS_TO_MONTHS.search(text):
         return 1.0
@@ -207,8 +247,10 @@ def life_expectancy_months(text: str, note_date: date | None = None) -> float | 
     lo, qualifier, _hi = found[0]
     if qualifier in _BELOW_WORDS or qualifier == "or less":
         return UpperBound(round(lo, 1), inclusive=qualifier == "or less")
-    if qualifier in ("greater than", "more than", "over", ">"):
-        return round(lo + 0.1, 1)
+    if qualifier in _ABOVE_WORDS:
+        return LowerBound(round(lo, 1), inclusive=False)
+    if qualifier == "or more":
+        return LowerBound(round(lo, 1), inclusive=True)
     return round(lo, 1)
 
 
@@ -235,6 +277,10 @@ def percent(text: str, note_date: date | None = None) -> float | None:
         return UpperBound(value, inclusive=False)
     if _BOUND_AFTER.match(text, m.end()) or _AT_MOST_BEFORE.search(text, 0, m.start()):
         return UpperBound(value, inclusive=True)
+    if _AT_LEAST_AFTER.match(text, m.end()) or _AT_LEAST_BEFORE.search(text, 0, m.start()):
+        return LowerBound(value, inclusive=True)
+    if _ABOVE_BEFORE.search(text, 0, m.start()):
+        return LowerBound(value, inclusive=False)
     return value
 
 
