@@ -1,8 +1,10 @@
 """The numbers that matter: every threshold the payers' criteria compare a finding with.
 
-``payer_thresholds()`` reads every policy version under ``rules/payers/``. Two users:
-the reader, which keeps an upper bound from the notes ("less than 3 months", "6 months or
-less") only when it decides every threshold on its key (``decided_below``), and the
+``payer_thresholds()`` reads every policy version under ``rules/payers/``. Three users:
+the reader, which drops a bound from the notes that decides no threshold on its key
+("6 months or less" against "> 3" and ">= 3") and keeps one that decides some as a bound
+(``decides``), and a therapy's course only where it decides them (``decided_above``); the
+criteria engine, which judges a bounded number threshold by threshold (``judged``); and the
 evaluation, which counts a number on the wrong side of a threshold as wrong.
 """
 from __future__ import annotations
@@ -44,13 +46,6 @@ def decided_above(key: str, value: float) -> bool:
     weeks" (at least 1.8 months of conservative care) decides nothing about ">= 6 months";
     "PT for 2 years" passes it whatever the rest of the care."""
     return all(OPS[op].func(value, t) == OPS[op].func(1e12, t) for op, t in payer_thresholds().get(key, ()))
-
-
-def decided_above_bound(key: str, bound: float, inclusive: bool) -> bool:
-    """Whether "``key`` is above ``bound``" (``>``, or ``>=`` when ``inclusive``) decides every
-    payer threshold on ``key``: "life expectancy 3 months or more" does not decide LHCC's
-    "> 3"; "more than 3 months" decides it and ">= 3"."""
-    return decided_above(key, bound if inclusive else bound + 1e-9)
 
 
 def _interval(bound: str, at: float) -> tuple[float, float]:
