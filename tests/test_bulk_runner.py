@@ -14,6 +14,7 @@ from test_bulk_fakes import CALLS, fake_screen
 from screener.bulk import screen_file
 from screener.errors import InputError
 from screener.io import FLAT_COLUMNS, read_records
+from screener.io.flatten import PARQUET_COLUMNS
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -170,8 +171,11 @@ def test_bulk_runner_flat_outputs_one_row_per_case_and_payer(tmp_path, fmt):
     else:
         table = pq.read_table(out).to_pylist()
     assert len(table) == 5 * 2 + 1
-    assert tuple(table[0]) == FLAT_COLUMNS
+    assert tuple(table[0]) == (FLAT_COLUMNS if fmt == "csv" else PARQUET_COLUMNS)
     assert {r["payer"] for r in table if r["status"] == "ok"} == {"uhc", "molina"}
+    if fmt == "parquet":  # typed: lists stay lists
+        ok = next(r for r in table if r["status"] == "ok")
+        assert isinstance(ok["note_ids"], list) and isinstance(ok["missing"], list) and isinstance(ok["criteria"], list)
     (error,) = [r for r in table if r["status"] == "error"]
     assert json.loads(error["record_json"])["note_id"] == "bad"
     assert error["error"].startswith("E202") and not error["payer"]

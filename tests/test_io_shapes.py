@@ -119,3 +119,27 @@ def test_report_renders_results_of_any_detail(extract, tmp_path):
         assert main(["report", str(extract), "--results", str(out), "-o", str(page), "--case", "C01"]) == 0
         html = page.read_text(encoding="utf-8")
         assert "C01" in html and "meets_criteria" in html
+
+
+def test_parquet_output_has_typed_columns_that_point_into_the_notes(extract, tmp_path):
+    import pyarrow.parquet as pq
+
+    from screener.io.flatten import arrow_schema
+
+    out = tmp_path / "out.parquet"
+    screen_file(extract, out, workers=0, progress=False)
+    table = pq.read_table(out)
+    assert table.schema == arrow_schema()
+    texts = {n.note_id: n.text for n in sample_extract()}
+    rows = table.to_pylist()
+    assert len(rows) == 18 * 4
+    spans = 0
+    for row in rows:
+        assert isinstance(row["note_ids"], list) and isinstance(row["missing"], list)
+        assert {c["result"] for c in row["criteria"]} <= {"met", "not_met", "missing", "not_evaluated"}
+        for ev in row["evidence"]:
+            assert texts[ev["note_id"]][ev["start"]:ev["end"]] == ev["text"]
+            spans += 1
+        if row["determination"] == "insufficient_documentation":
+            assert row["missing"]
+    assert spans > 100

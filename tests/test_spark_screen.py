@@ -237,13 +237,13 @@ def test_spark_pipeline_built_once_per_worker(spark):
 @pytest.mark.spark
 @pytest.mark.parametrize("payers, per_case", [(None, 4), (["uhc", "molina"], 2), ("cohere", 1)])
 def test_spark_screen_dataframe_rows_per_case_and_payer(spark, payers, per_case):
-    from screener.io import FLAT_COLUMNS
+    from screener.io.flatten import PARQUET_COLUMNS
     from screener.spark import screen_dataframe
 
     bad = {"patient_id": "P9", "note_id": "B1", "text": ""}
     flat = screen_dataframe(_notes_df(spark, GOOD + [bad]), payers, screener=FAKE)
     rows = [r.asDict() for r in flat.collect()]
-    assert tuple(flat.columns) == tuple(FLAT_COLUMNS)
+    assert tuple(flat.columns) == tuple(PARQUET_COLUMNS)
     assert len(rows) == 2 * per_case + 1
     assert sorted({r["payer"] for r in rows if r["status"] == "ok"}) == sorted(
         [payers] if isinstance(payers, str) else payers or PAYERS
@@ -331,7 +331,7 @@ def test_spark_read_notes_unreadable_input_is_input_error(spark, tmp_path, name,
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 def test_spark_cli_writes_one_file(spark, fake_default, tmp_path, suffix, capsys):
     from screener.cli import main
-    from screener.io import FLAT_COLUMNS
+    from screener.io.flatten import PARQUET_COLUMNS
 
     notes = _write_jsonl(tmp_path / "notes.jsonl", GOOD, ("{broken",))
     out = tmp_path / f"out{suffix}"
@@ -346,7 +346,7 @@ def test_spark_cli_writes_one_file(spark, fake_default, tmp_path, suffix, capsys
         import pyarrow.parquet as pq
 
         table = pq.read_table(out)
-        assert tuple(table.column_names) == tuple(FLAT_COLUMNS)
+        assert tuple(table.column_names) == tuple(PARQUET_COLUMNS)
         assert table.num_rows == 2 * len(PAYERS) + 1
 
 

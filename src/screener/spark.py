@@ -5,9 +5,10 @@ Implements issue 7 ("Scale-out on Apache Spark") against the outside contract
 
 - :func:`screen_dataframe` takes a DataFrame of notes (``patient_id``, ``note_id``,
   ``text`` and optionally ``note_date``, ``request_type``, ``service_date``) and returns
-  one row per case and payer: the columns of ``screener.io.flatten_record`` (all
-  strings), whose last, ``record_json``, is the case record exactly as ``screener
-  screen`` writes it to jsonl.
+  one row per case and payer: the typed columns of ``screener.io.flatten.typed_rows``
+  (lists as arrays, each payer's ``criteria`` and ``evidence`` as arrays of structs; the
+  schema of ``screener screen``'s parquet), whose last, ``record_json``, is the case
+  record exactly as ``screener screen`` writes it to jsonl.
 - :func:`screen_records` returns one row per record instead (``patient_id``,
   ``note_id``, ``status``, ``record_json``).
 - :func:`read_notes` / :func:`write_results` are what ``screener spark-screen`` uses.
@@ -347,25 +348,38 @@ def _group_records(pdf: pd.DataFrame, *, payers, service_date, screener, detail=
 
 
 def _group_flat(pdf: pd.DataFrame, *, payers, service_date, screener, detail="standard") -> pd.DataFrame:
-    """applyInPandas function: one patient's staged notes in, one row per record x payer out."""
+    """applyInPandas function: one patient's staged notes in, one row per record x payer out
+    (typed: ``screener.io.flatten.typed_rows``)."""
     import pandas as pd
 
-    from .io import FLAT_COLUMNS, flatten_record
+    from .io.flatten import PARQUET_COLUMNS, typed_rows
 
     lines = _screen_case_rows(pdf.to_dict("records"), payers=payers, service_date=service_date, screener=screener,
                               detail=detail)
-    rows = [flat for line in lines for flat in flatten_record(json.loads(line))]
-    return pd.DataFrame(rows, columns=list(FLAT_COLUMNS))
+    rows = [flat for line in lines for flat in typed_rows(json.loads(line))]
+    return pd.DataFrame(rows, columns=list(PARQUET_COLUMNS))
 
 
 def flat_schema() -> StructType:
-    """Spark schema of :func:`screen_dataframe`: ``screener.io.FLAT_COLUMNS``, all strings
-    (as in ``screener screen``'s csv and parquet output; ``record_json`` included)."""
-    from pyspark.sql.types import StringType, StructField, StructType
+    """Spark schema of :func:`screen_dataframe`: ``screener.io.flatten.PARQUET_COLUMNS`` with
+    the types of ``screen``'s parquet output (``arrow_schema``), ``record_json`` included."""
+    from pyspark.sql.types import (ArrayType, LongType, StringType, StructField, StructType)
 
-    from .io import FLAT_COLUMNS
+    from .io.flatten import LIST_COLUMNS, PARQUET_COLUMNS
 
-    return StructType([StructField(name, StringType()) for name in FLAT_COLUMNS])
+    fields = []
+    for name in PARQUET_COLUMNS:
+        if name in LIST_COLUMNS:
+            kind = ArrayType(StringType())
+        elif name == "criteria":
+            kind = ArrayType(StructType([StructField("id", StringType()), StructField("result", StringType())]))
+        elif name == "evidence":
+            kind = ArrayType(StructType([StructField(n, LongType() if n in ("start", "end") else StringType())
+                                         for n in ("key", "note_id", "start", "end", "text", "section", "rule_id", "bound")]))
+        else:
+            kind = StringType()
+        fields.append(StructField(name, kind))
+    return StructType(fields)
 
 
 # --------------------------------------------------------------------------------------
@@ -433,8 +447,9 @@ def screen_dataframe(
 ) -> DataFrame:
     """Case results in the contract's flattened shape: one row per case x payer.
 
-    The columns of ``screener.io.flatten_record``, every one a string (lists joined with
-    ``"; "``; an unreadable note is one row with ``payer`` empty), ending with
+    The columns of ``screener.io.flatten.typed_rows`` (``PARQUET_COLUMNS``: list columns as
+    arrays, ``criteria`` and ``evidence`` as arrays of structs; an unreadable note is one row
+    with ``payer`` empty), ending with
     ``record_json``, the whole record repeated on each of its rows. Options as in
     :func:`screen_records`.
     """
@@ -580,7 +595,7 @@ def _join_parts(parts: Sequence, partial, kind: str) -> dict[str, int]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .io import FLAT_COLUMNS
+    from .io.flatten import arrow_schema
 
     if kind == "jsonl":
         counts = {"records": 0, "errors": 0}
@@ -594,10 +609,11 @@ def _join_parts(parts: Sequence, partial, kind: str) -> dict[str, int]:
                         counts["errors"] += status == "error"
         return counts
     counts = {"rows": 0}
-    schema = pa.schema([(name, pa.string()) for name in FLAT_COLUMNS])
+    schema = arrow_schema()
     with pq.ParquetWriter(partial, schema, compression="zstd") as writer:
         for part in parts:
-            for batch in pq.ParquetFile(part).iter_batches(columns=list(FLAT_COLUMNS)):
-                writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+            for batch in pq.ParquetFile(part).iter_batches(columns=list(schema.names)):
+                table = pa.Table.from_batches([batch]).cast(schema)
+                writer.write_table(table)
                 counts["rows"] += batch.num_rows
     return counts

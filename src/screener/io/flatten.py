@@ -33,6 +33,58 @@ FLAT_COLUMNS = (
     "record_json",
 )
 LIST_SEPARATOR = "; "
+# .parquet (and spark-screen's parquet): the same rows with typed columns: lists stay lists,
+# and each payer row also holds its criteria (id, result) and their evidence spans
+LIST_COLUMNS = ("note_ids", "missing", "failed", "reasons", "warnings")
+PARQUET_COLUMNS = FLAT_COLUMNS[:-1] + ("criteria", "evidence", "record_json")
+
+
+def arrow_schema():
+    """The pyarrow schema of ``.parquet`` output, shared by ``screen`` and ``spark-screen``."""
+    import pyarrow as pa
+
+    types = {c: pa.list_(pa.string()) for c in LIST_COLUMNS}
+    types["criteria"] = pa.list_(pa.struct([("id", pa.string()), ("result", pa.string())]))
+    types["evidence"] = pa.list_(pa.struct([
+        ("key", pa.string()), ("note_id", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
+        ("text", pa.string()), ("section", pa.string()), ("rule_id", pa.string()), ("bound", pa.string())]))
+    return pa.schema([(c, types.get(c, pa.string())) for c in PARQUET_COLUMNS])
+
+
+def typed_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``flatten_record``'s rows with typed columns (``PARQUET_COLUMNS``): list columns as
+    lists, each payer's ``criteria`` as (id, result) structs and its criteria's ``evidence``
+    spans as structs, so pandas, DuckDB and Spark query them directly."""
+    from .shapes import expand
+
+    full = expand(record)
+    rows = flatten_record(record)
+    determinations = full.get("determinations") or {}
+    note_ids = full.get("note_ids")
+    if note_ids is None and full.get("note_id") is not None:
+        note_ids = [full["note_id"]]
+    for row in rows:
+        for column in LIST_COLUMNS:
+            row[column] = None
+        row["note_ids"] = [str(n) for n in note_ids] if note_ids is not None else None
+        row["warnings"] = [str(w) for w in full.get("warnings") or ()] or None
+        det = determinations.get(row["payer"]) if row["payer"] else None
+        row["criteria"], row["evidence"] = None, None
+        if det is not None:
+            for column in ("missing", "failed", "reasons"):
+                row[column] = [str(v) for v in det.get(column) or ()]
+            row["criteria"] = [{"id": c.get("id"), "result": c.get("result")} for c in det.get("criteria") or ()]
+            seen, evidence = set(), []
+            for crit in det.get("criteria") or ():
+                for ev in crit.get("evidence") or ():
+                    mark = (ev.get("key"), ev.get("note_id"), ev.get("start"), ev.get("end"))
+                    if mark not in seen:
+                        seen.add(mark)
+                        evidence.append({"key": ev.get("key"), "note_id": ev.get("note_id"), "start": ev.get("start"),
+                                         "end": ev.get("end"), "text": ev.get("text"), "section": ev.get("section"),
+                                         "rule_id": ev.get("rule_id"), "bound": ev.get("bound")})
+            row["evidence"] = evidence
+    return [{c: row.get(c) for c in PARQUET_COLUMNS} for row in rows]
 
 
 def json_default(value: Any) -> Any:

@@ -5,7 +5,8 @@ Every output is written to a temporary file beside the target and moved into pla
 output: the target is either the previous file or the complete new one.
 
 Formats: ``.jsonl`` (one record per line, as produced), ``.csv`` and ``.parquet`` (rows of
-``flatten_record``: one per case x payer, every column a string), ``fhir`` (``.ndjson``: one
+``flatten_record``: one per case x payer; csv every column a string, parquet typed:
+``typed_rows``, lists as lists, criteria and evidence as structs), ``fhir`` (``.ndjson``: one
 FHIR Bundle per record, ``screener.fhir.responses``; chosen with ``--format fhir``).
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import InputError
-from .flatten import FLAT_COLUMNS, flatten_record, record_json
+from .flatten import FLAT_COLUMNS, arrow_schema, flatten_record, record_json, typed_rows
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -131,12 +132,12 @@ def _write_parquet(lines: Iterable[str], path: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([(c, pa.string()) for c in FLAT_COLUMNS])
+    schema = arrow_schema()
     count = 0
     batch: list[dict[str, Any]] = []
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for line in lines:
-            batch.extend(flatten_record(json.loads(line)))
+            batch.extend(typed_rows(json.loads(line)))
             count += 1
             if len(batch) >= 2000:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
