@@ -60,6 +60,12 @@ CASES = [
     # a criterion line answered Yes is only a bound of the number: kept as such (the engine
     # meets ">= 3" with it and leaves "> 3" open), never the number itself
     ("Metastatic lung cancer.\nLife expectancy >= 3 months ................. [X]   [ ]", "life_expectancy_months", 3.0),
+    # a relative's condition in a relative clause is the relative's
+    ("Pt is the primary caregiver for his wife, who has Alzheimer dementia (moderate).", "dementia", None),
+    ("Per his wife, who is present, he has no dementia.", "dementia", False),
+    # prose after a checked box keeps its own negation ("[x] no EtOH/drug misuse" is no misuse)
+    ("Contraindication screen:\n [x] no systemic or local infection   [x] no EtOH/drug misuse, no OUD\n",
+     "substance_use_disorder", False),
     # a worry is the patient's, not a documented fact
     ("Pump refill. He is worried his pump is recalled after the manufacturer's letter.", "device_recalled", None),
     ("Worried about the FSN letter - 'my pump is recalled.' Pump functioning normally.", "device_recalled", None),
