@@ -100,11 +100,18 @@ def _lines(node: Node, depth: int) -> list[str]:
     return lines
 
 
-def show_command(args) -> int:
+def _policy_in_force(args) -> tuple[Policy | None, _dt.date]:
+    """The payer's policy version in force on ``--date`` (default today); says so when none is."""
     day = args.date or _dt.date.today()
     policy = policy_for(args.payer, day, args.dir)
     if policy is None:
         print(f"no {args.payer} policy version is encoded for {day.isoformat()}")
+    return policy, day
+
+
+def show_command(args) -> int:
+    policy, day = _policy_in_force(args)
+    if policy is None:
         return 1
     span = f"{policy.effective_from or '...'} to {policy.effective_to or '...'}"
     out = [f"{policy.name}: {policy.title}", f"source: {policy.source}; in force {span} (service date {day})"]
@@ -129,18 +136,11 @@ def questionnaire_command(args) -> int:
     import json
 
     from ..fhir.questionnaire import questionnaire
-    from ..io.writers import atomic_path
+    from ..io.writers import write_text_or_print
 
-    day = args.date or _dt.date.today()
-    policy = policy_for(args.payer, day, args.dir)
+    policy, _ = _policy_in_force(args)
     if policy is None:
-        print(f"no {args.payer} policy version is encoded for {day.isoformat()}")
         return 1
     text = json.dumps(questionnaire(policy), indent=2, ensure_ascii=False) + "\n"
-    if args.output is None:
-        print(text, end="")
-        return 0
-    with atomic_path(args.output) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    print(f"{args.output}: Questionnaire {policy.name} ({policy.policy_id})")
+    write_text_or_print(text, args.output, f"Questionnaire {policy.name} ({policy.policy_id})")
     return 0

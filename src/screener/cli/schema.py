@@ -14,13 +14,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from ..io.record_models import json_schema_text
-    from ..io.writers import atomic_path
+    from ..io.writers import write_text_or_print
 
-    text = json_schema_text(args.detail)
-    if args.output is None:
-        print(text, end="")
-        return 0
-    with atomic_path(args.output) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    print(f"{args.output}: JSON Schema of the {args.detail} record")
+    write_text_or_print(json_schema_text(args.detail), args.output, f"JSON Schema of the {args.detail} record")
     return 0

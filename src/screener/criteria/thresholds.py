@@ -30,24 +30,6 @@ def payer_thresholds() -> dict[str, tuple[tuple[str, float], ...]]:
     return {key: tuple(sorted(pairs)) for key, pairs in found.items()}
 
 
-def decided_below(key: str, bound: float, inclusive: bool) -> bool:
-    """Whether "``key`` is below ``bound``" (``<``, or ``<=`` when ``inclusive``) decides every
-    payer threshold on ``key``: every number from 0 up to the bound is judged alike. "Life
-    expectancy less than 3 months" decides "> 3" and ">= 3"; "less than 6 months" decides
-    neither (5 passes, 2 fails); "3 months or less" does not decide ">= 3"."""
-    top = bound if inclusive else bound - 1e-9
-    if top < 0:
-        return False
-    return all(OPS[op].func(0.0, value) == OPS[op].func(top, value) for op, value in payer_thresholds().get(key, ()))
-
-
-def decided_above(key: str, value: float) -> bool:
-    """Whether "``key`` is at least ``value``" decides every payer threshold on ``key``: "PT x 8
-    weeks" (at least 1.8 months of conservative care) decides nothing about ">= 6 months";
-    "PT for 2 years" passes it whatever the rest of the care."""
-    return all(OPS[op].func(value, t) == OPS[op].func(1e12, t) for op, t in payer_thresholds().get(key, ()))
-
-
 def _interval(bound: str, at: float) -> tuple[float, float]:
     return {">=": (at, 1e12), ">": (at + 1e-9, 1e12), "<=": (0.0, at), "<": (0.0, at - 1e-9)}[bound]
 
@@ -60,15 +42,35 @@ def judged(op_func, threshold: float, bound: str, at: float) -> bool | None:
     return first if first == last else None
 
 
+def _decided(key: str, bound: str, at: float) -> list[bool]:
+    """For each payer threshold on ``key``: whether "``key`` ``bound`` ``at``" decides it."""
+    return [judged(OPS[op].func, t, bound, at) is not None for op, t in payer_thresholds().get(key, ())]
+
+
+def decided_below(key: str, bound: float, inclusive: bool) -> bool:
+    """Whether "``key`` is below ``bound``" (``<``, or ``<=`` when ``inclusive``) decides every
+    payer threshold on ``key``: every number from 0 up to the bound is judged alike. "Life
+    expectancy less than 3 months" decides "> 3" and ">= 3"; "less than 6 months" decides
+    neither (5 passes, 2 fails); "3 months or less" does not decide ">= 3"."""
+    if (bound if inclusive else bound - 1e-9) < 0:
+        return False
+    return all(_decided(key, "<=" if inclusive else "<", bound))
+
+
+def decided_above(key: str, value: float) -> bool:
+    """Whether "``key`` is at least ``value``" decides every payer threshold on ``key``: "PT x 8
+    weeks" (at least 1.8 months of conservative care) decides nothing about ">= 6 months";
+    "PT for 2 years" passes it whatever the rest of the care."""
+    return all(_decided(key, ">=", value))
+
+
 def decides(key: str, value) -> str:
     """``all`` | ``some`` | ``none``: how many payer thresholds on ``key`` a bounded value
     (``nlp.values.UpperBound`` / ``LowerBound``) decides ("life expectancy >= 3 months"
     decides ">= 3", not "> 3": ``some``)."""
     from ..nlp.values import bound_of
 
-    bound = bound_of(value)
-    pairs = payer_thresholds().get(key, ())
-    results = [judged(OPS[op].func, t, bound, value.bound) is not None for op, t in pairs]
-    if not results or all(results):
+    results = _decided(key, bound_of(value), value.bound)
+    if all(results):  # also when no payer compares the key with a number
         return "all"
     return "some" if any(results) else "none"

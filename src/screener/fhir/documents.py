@@ -311,6 +311,11 @@ def _ndjson_notes(path: Path, offsets: dict[str, int], max_note_bytes: int, limi
                 yield error_row(E_MALFORMED, f"{source} is not a FHIR resource", source=source)
 
 
+def is_fhir_resource(record: Any) -> bool:
+    """A JSON object that is a FHIR resource, not a contract note (which has ``text``)."""
+    return isinstance(record, dict) and "resourceType" in record and "text" not in record
+
+
 def is_fhir_ndjson(path: Path) -> bool:
     """True when the first non-blank line of a ``.ndjson``/``.jsonl`` file is a FHIR resource."""
     try:
@@ -322,7 +327,7 @@ def is_fhir_ndjson(path: Path) -> bool:
                         record = json.loads(head)
                     except ValueError:
                         return False
-                    return isinstance(record, dict) and "resourceType" in record and "text" not in record
+                    return is_fhir_resource(record)
     except OSError:
         return False
     return False

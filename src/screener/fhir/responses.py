@@ -50,6 +50,7 @@ from .questionnaire import (
     canonical,
     layout,
     value_system,
+    walk_items,
 )
 
 EXT_EVIDENCE = f"{CANONICAL_BASE}/StructureDefinition/evidence"
@@ -208,7 +209,7 @@ def questionnaire_response(record: Mapping[str, Any], payer: str, det: Mapping[s
     if items:
         qr["item"] = items
     note_ids = list(dict.fromkeys(str(n) for n in record.get("note_ids") or ()))
-    rules = dict.fromkeys(part["valueString"] for item in _walk(items) for answer in item.get("answer", ())
+    rules = dict.fromkeys(part["valueString"] for item in walk_items(items) for answer in item.get("answer", ())
                           for ext in answer.get("extension", ()) if ext["url"] == EXT_EVIDENCE
                           for part in ext["extension"] if part["url"] == "rule")
     policies = ([canonical(policy)] if policy is not None else []) + \
@@ -227,12 +228,6 @@ def questionnaire_response(record: Mapping[str, Any], payer: str, det: Mapping[s
     if note_ids:
         provenance["entity"] = [{"role": "source", "what": _note_ref(n)} for n in note_ids]
     return qr, provenance
-
-
-def _walk(items: list[dict[str, Any]]):
-    for item in items:
-        yield item
-        yield from _walk(item.get("item", ()))
 
 
 def _device(version: str) -> tuple[str, dict[str, Any]]:

@@ -58,7 +58,7 @@ def typed_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     from .shapes import expand
 
     full = expand(record)
-    rows = flatten_record(record)
+    rows = _flat_rows(record, full)
     determinations = full.get("determinations") or {}
     note_ids = full.get("note_ids")
     if note_ids is None and full.get("note_id") is not None:
@@ -120,7 +120,11 @@ def flatten_record(record: Mapping[str, Any]) -> list[dict[str, str | None]]:
     its expanded form."""
     from .shapes import expand
 
-    written, record = record, expand(record)
+    return _flat_rows(record, expand(record))
+
+
+def _flat_rows(written: Mapping[str, Any], record: Mapping[str, Any]) -> list[dict[str, str | None]]:
+    """The flat rows of ``written`` (``record_json``) read from ``record``, its expanded form."""
     note_ids = record.get("note_ids")
     if note_ids is None and record.get("note_id") is not None:
         note_ids = [record["note_id"]]

@@ -378,12 +378,11 @@ def parse_jsonl_line(line: bytes, lineno: int, max_note_bytes: int):
         return error_row(E_MALFORMED, f"{source} is not valid JSON", source=source, **_ids_from_bytes(line))
     if not isinstance(record, dict):
         return error_row(E_MALFORMED, f"{source} is a JSON {type(record).__name__}, not an object", source=source)
-    if "resourceType" in record and "text" not in record:  # a FHIR resource (docs/fhir.md)
-        from ..fhir.documents import NOTE_RESOURCE, document_note
+    if "resourceType" in record:  # a FHIR resource, unless a contract note (docs/fhir.md)
+        from ..fhir.documents import NOTE_RESOURCE, document_note, is_fhir_resource
 
-        if record["resourceType"] != NOTE_RESOURCE:
-            return None  # Patient, Binary, ...: not a note
-        return document_note(record, source, max_note_bytes)
+        if is_fhir_resource(record):  # Patient, Binary, ...: not a note
+            return document_note(record, source, max_note_bytes) if record["resourceType"] == NOTE_RESOURCE else None
     return build_note(record, source, max_note_bytes)
 
 

@@ -101,21 +101,25 @@ class _Table:
         return [self.note_dates.get(i) for i in range(len(self.note_ids))]
 
 
-def _trace_ids(node: Mapping[str, Any], table: _Table) -> dict[str, Any]:
+def _with_evidence(node: Mapping[str, Any], convert) -> dict[str, Any]:
+    """A trace node (and its children) with ``convert`` applied to every ``evidence`` list:
+    evidence dicts to table ids when writing, ids back to dicts when reading."""
     out = {k: v for k, v in node.items() if k not in ("evidence", "children")}
     if "evidence" in node:
-        out["evidence"] = table.ids(node["evidence"])
+        out["evidence"] = convert(node["evidence"])
     if node.get("children"):
-        out["children"] = [_trace_ids(c, table) for c in node["children"]]
+        out["children"] = [_with_evidence(c, convert) for c in node["children"]]
     return out
 
 
-def _trace_evidence(node: Mapping[str, Any], evs) -> dict[str, Any]:
-    out = {k: v for k, v in node.items() if k not in ("evidence", "children")}
-    if "evidence" in node:
-        out["evidence"] = evs(node["evidence"])
-    if node.get("children"):
-        out["children"] = [_trace_evidence(c, evs) for c in node["children"]]
+def _determination_with_evidence(det: Mapping[str, Any], convert) -> dict[str, Any]:
+    """A full determination with ``convert`` applied to the evidence of its criteria and trace."""
+    out = {k: v for k, v in det.items() if k not in ("criteria", "trace")}
+    out["criteria"] = [_with_evidence(c, convert) for c in det.get("criteria") or ()]
+    trace = det.get("trace") or {}
+    out["trace"] = {"scope": [_with_evidence(g, convert) for g in trace.get("scope") or ()]}
+    if trace.get("branch"):
+        out["trace"]["branch"] = _with_evidence(trace["branch"], convert)
     return out
 
 
@@ -156,13 +160,7 @@ def shape(record: Mapping[str, Any], detail: str = DEFAULT_DETAIL) -> dict[str, 
     determinations = {}
     for payer, det in dets.items():
         if detail == "full":
-            item = {k: v for k, v in det.items() if k not in ("criteria", "trace")}
-            item["criteria"] = [{k: (table.ids(v) if k == "evidence" else v) for k, v in c.items()}
-                                for c in det.get("criteria") or ()]
-            trace = det.get("trace") or {}
-            item["trace"] = {"scope": [_trace_ids(g, table) for g in trace.get("scope") or ()]}
-            if trace.get("branch"):
-                item["trace"]["branch"] = _trace_ids(trace["branch"], table)
+            item = _determination_with_evidence(det, table.ids)
         else:  # the rest is recomputed from the findings by expand()
             item = {k: det[k] for k in ("status", "policy_id", "branch") if det.get(k) is not None}
             for k in ("missing", "failed"):
@@ -258,16 +256,7 @@ def expand(record: Mapping[str, Any]) -> dict[str, Any]:
         out.setdefault("note_ids", [])
         return out
     if detail == "full":
-        determinations = {}
-        for payer, det in stored.items():
-            full = {k: v for k, v in det.items() if k not in ("criteria", "trace")}
-            full["criteria"] = [{k: (evs(v) if k == "evidence" else v) for k, v in c.items()} for c in det.get("criteria") or ()]
-            trace = det.get("trace") or {}
-            full["trace"] = {"scope": [_trace_evidence(g, evs) for g in trace.get("scope") or ()]}
-            if trace.get("branch"):
-                full["trace"]["branch"] = _trace_evidence(trace["branch"], evs)
-            determinations[payer] = full
-        out["determinations"] = determinations
+        out["determinations"] = {payer: _determination_with_evidence(det, evs) for payer, det in stored.items()}
         return out
     from ..criteria import determine
 

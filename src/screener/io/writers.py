@@ -82,6 +82,17 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         raise
 
 
+def write_text_or_print(text: str, path: Path | str | None, what: str) -> None:
+    """A command's document: to standard output without ``path``, else written atomically to
+    ``path`` with one line saying what was written."""
+    if path is None:
+        print(text, end="")
+        return
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    print(f"{path}: {what}")
+
+
 def iter_jsonl_lines(path: Path | str) -> Iterator[str]:
     """Complete lines of a JSON-lines file (a trailing partial line is ignored)."""
     with open(path, encoding="utf-8") as handle:

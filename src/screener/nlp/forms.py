@@ -175,7 +175,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     return answers
 
 
-_BOX_RE = r"(?:\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑⊠■])"
+_BOX_RE = f"(?:{_BOX.pattern})"
 _YES_NO_BOXES = re.compile(
     rf"^(?P<label>[ \t]*\S.*?)[ \t]*[:?]?[ \t]*(?P<b1>{_BOX_RE})[ \t]*(?P<w1>yes|no|y|n)\b[ \t]*[/,|]?[ \t]*"
     rf"(?P<b2>{_BOX_RE})[ \t]*(?P<w2>yes|no|y|n)\b", re.IGNORECASE)

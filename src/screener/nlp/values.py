@@ -96,10 +96,26 @@ _AT_LEAST_BEFORE = re.compile(r"(?:at least|a minimum of|minimum of|no less than
 _ABOVE_BEFORE = re.compile(r"(?:more than|greater than|over|above|>)\s*$", re.IGNORECASE)
 _ABOVE_WORDS = ("more than", "greater than", "over", ">")
 _AT_LEAST_WORDS = ("at least", ">=", "≥")
-_EXCLUSIVE_BEFORE = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
+_BELOW = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
 # parsers whose number a comparator right before the matched text bounds ("up to 80% relief":
 # the rule matched "80% relief"); not pain scores ("pain up to 9/10" is its peak)
 BOUNDED_PARSERS = frozenset({"percent", "life_expectancy", "duration_months", "duration_weeks"})
+
+
+def _compared(text: str, start: int, end: int, value: float) -> float:
+    """``value``, read at ``text[start:end]``, as an ``UpperBound`` / ``LowerBound`` when a
+    comparator stands right before it ("up to", "less than", "at least", "more than") or an
+    upper or lower bound right after it ("or less", "or more"), else unchanged."""
+    if _BOUND_AFTER.match(text, end) or _AT_MOST_BEFORE.search(text, 0, start):
+        return UpperBound(value, inclusive=True)
+    if _BELOW.search(text, 0, start):
+        return UpperBound(value, inclusive=False)
+    if _AT_LEAST_AFTER.match(text, end) or _AT_LEAST_BEFORE.search(text, 0, start):
+        return LowerBound(value, inclusive=True)
+    above = _ABOVE_BEFORE.search(text, 0, start)
+    if above and not _NOT_BEFORE.search(text, 0, above.start()):
+        return LowerBound(value, inclusive=False)
+    return value
 
 
 def bounded_by(prefix: str, value: float) -> float:
@@ -107,15 +123,9 @@ def bounded_by(prefix: str, value: float) -> float:
     the matched span) ends with a comparator, else ``value`` unchanged."""
     if isinstance(value, (UpperBound, LowerBound, bool)):
         return value
-    if _AT_MOST_BEFORE.search(prefix):
-        return UpperBound(value, inclusive=True)
-    if _EXCLUSIVE_BEFORE.search(prefix):
-        return UpperBound(value, inclusive=False)
-    if _AT_LEAST_BEFORE.search(prefix):
-        return LowerBound(value, inclusive=True)
-    if _ABOVE_BEFORE.search(prefix) and not _NOT_BEFORE.search(prefix[:_ABOVE_BEFORE.search(prefix).start()]):
-        return LowerBound(value, inclusive=False)
-    return value
+    return _compared(prefix, len(prefix), len(prefix), value)
+
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DATE_MY = re.compile(
     r"(?P<m>\d{1,2})\s*/\s*(?P<y>(?:19|20)\d{2})\b|(?P<y2>(?:19|20)\d{2})-(?P<m2>\d{1,2})\b|"
@@ -163,7 +173,7 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
         if _BOUND_AFTER.match(text, m.end()) or (qualifier is None and _AT_MOST_BEFORE.search(text, 0, m.start())) \
                 or (qualifier in _ABOVE_WORDS and _NOT_BEFORE.search(text, 0, m.start())):
             qualifier = "or less"  # "6 months or less", "up to 6 months", "no more than 6 months"
-        elif qualifier in ("at least", ">=", "≥") or _AT_LEAST_AFTER.match(text, m.end()) or "+" in m.group(0) \
+        elif qualifier in _AT_LEAST_WORDS or _AT_LEAST_AFTER.match(text, m.end()) or "+" in m.group(0) \
                 or (qualifier is None and _AT_LEAST_BEFORE.search(text, 0, m.start())):
             qualifier = "or more"  # "3 months or more", "at least 3 months", "6+ months"
         out.append((n1 * factor, qualifier, n2 * factor if n2 is not None else None))
@@ -258,9 +268,6 @@ def _first_numbers(text: str, count: int) -> list[float]:
     return [float(x) for x in _NUMBER.findall(text)[:count]]
 
 
-_BELOW = re.compile(r"(?:less than|fewer than|under|below|<)\s*$", re.IGNORECASE)
-
-
 def percent(text: str, note_date: date | None = None) -> float | None:
     """The first percentage (lower bound of "60-70%"); an upper bound is an ``UpperBound``
     ("less than 50% relief" = 49.9: never the threshold it stays under; "up to 80%" = 80,
@@ -273,15 +280,7 @@ def percent(text: str, note_date: date | None = None) -> float | None:
     value = float(m.group(1) or m.group(2))
     if not 0 <= value <= 100:
         return None
-    if _BELOW.search(text, 0, m.start()):
-        return UpperBound(value, inclusive=False)
-    if _BOUND_AFTER.match(text, m.end()) or _AT_MOST_BEFORE.search(text, 0, m.start()):
-        return UpperBound(value, inclusive=True)
-    if _AT_LEAST_AFTER.match(text, m.end()) or _AT_LEAST_BEFORE.search(text, 0, m.start()):
-        return LowerBound(value, inclusive=True)
-    if _ABOVE_BEFORE.search(text, 0, m.start()):
-        return LowerBound(value, inclusive=False)
-    return value
+    return _compared(text, m.start(), m.end(), value)
 
 
 _SCORE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*(?:/\s*(10|100)\b|out of\s*(10|100)\b|(mm)\b)?", re.IGNORECASE)
