@@ -115,3 +115,15 @@ def test_values_upper_bound_kept_only_when_it_decides_every_payer_threshold(key,
     from screener.criteria.thresholds import decided_below
 
     assert decided_below(key, bound, inclusive) is decided
+
+
+@pytest.mark.parametrize("parser, text, value", [
+    ("percent", "no less than 60% relief", 60.0),
+    ("life_expectancy", "life expectancy no less than 3 months", 3.0),
+    ("duration_months", "not less than 6 months of PT", 6.0),
+])
+def test_values_no_less_than_is_a_lower_bound_not_an_upper_one(parser, text, value):
+    from screener.nlp.values import LowerBound
+
+    found = values.PARSERS[parser](text, None)
+    assert isinstance(found, LowerBound) and found.inclusive and found == pytest.approx(value)

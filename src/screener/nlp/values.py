@@ -108,10 +108,10 @@ def _compared(text: str, start: int, end: int, value: float) -> float:
     upper or lower bound right after it ("or less", "or more"), else unchanged."""
     if _BOUND_AFTER.match(text, end) or _AT_MOST_BEFORE.search(text, 0, start):
         return UpperBound(value, inclusive=True)
+    if _AT_LEAST_AFTER.match(text, end) or _AT_LEAST_BEFORE.search(text, 0, start):
+        return LowerBound(value, inclusive=True)  # before "less than": "no less than 60%"
     if _BELOW.search(text, 0, start):
         return UpperBound(value, inclusive=False)
-    if _AT_LEAST_AFTER.match(text, end) or _AT_LEAST_BEFORE.search(text, 0, start):
-        return LowerBound(value, inclusive=True)
     above = _ABOVE_BEFORE.search(text, 0, start)
     if above and not _NOT_BEFORE.search(text, 0, above.start()):
         return LowerBound(value, inclusive=False)
@@ -174,7 +174,7 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
                 or (qualifier in _ABOVE_WORDS and _NOT_BEFORE.search(text, 0, m.start())):
             qualifier = "or less"  # "6 months or less", "up to 6 months", "no more than 6 months"
         elif qualifier in _AT_LEAST_WORDS or _AT_LEAST_AFTER.match(text, m.end()) or "+" in m.group(0) \
-                or (qualifier is None and _AT_LEAST_BEFORE.search(text, 0, m.start())):
+                or (qualifier in (None, *_BELOW_WORDS) and _AT_LEAST_BEFORE.search(text, 0, m.end("q") if m.group("q") else m.start())):
             qualifier = "or more"  # "3 months or more", "at least 3 months", "6+ months"
         out.append((n1 * factor, qualifier, n2 * factor if n2 is not None else None))
     return out
