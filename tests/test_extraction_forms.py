@@ -216,3 +216,20 @@ def test_forms_office_layouts_answer_their_labels(text, label, expected):
 def test_forms_office_layouts_give_findings(reader, text, key, expected):
     found = screener.extract(text).get(key)
     assert (found.value if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("3. Is further surgery indicated? No. Second opinion agrees.", [("Is further surgery indicated", False)]),
+        ("x.\n1. Is the device functioning? At this time, yes. Interrogated.", [("Is the device functioning", True)]),
+        ("5. Any contraindication? None identified.", [("Any contraindication", False)]),
+        ("4. Has hyperalgesia been considered? Dr. P reduced the dose.", [("Has hyperalgesia been considered", None)]),
+        ("Trial result?                 75% relief, walked 400 ft", []),   # a field label: the prose answers
+        ("SAFETY REVIEW                 Present?\n", []),                    # a column header
+        ("Alcohol?   [ ] yes  [x] no", [("Alcohol", False)]),               # the boxes answer it
+    ],
+    ids=["answered-no", "answered-yes-after-phrase", "none-identified", "prose-answer", "field-label", "header", "boxes"],
+)
+def test_form_answers_questions_and_their_answers(text, expected):
+    assert answered(text) == expected

@@ -89,6 +89,20 @@ CASES = [
      "procedure well without any complications.", "trial_side_effects_minimal", None),
     ("The patient is interested in gastric bypass surgery. The patient appears to be an excellent candidate. "
      "Plan: psychological evaluation and nutrition consult.", "psych_clearance", None),
+    # a question asserts nothing; its answer after the question mark is the answer to its label
+    ("QUESTIONS PRESENTED\n3. Is further surgery indicated? No. Neurosurgical second opinion agrees.",
+     "further_surgery_not_indicated", True),
+    ("5. Any active infection, coagulopathy or cytopenia? No. Afebrile, INR 1.0.", "active_infection", False),
+    ("4. Is the request for convenience or for a technology upgrade? No. The battery is at ERI.",
+     "replacement_for_convenience", False),
+    ("4. Does tumor encroach on the thecal\n   sac? No. MRI shows no epidural disease.", "thecal_sac_encroachment", False),
+    ("2. Is there an active infection? The records do not say.", "active_infection", None),
+    # a request for records lists what is asked for, not what is documented
+    ("Additional information requested from the provider, within 14 days:\n   (a) documentation of the response "
+     "to oral baclofen at 10 mg tid, or documentation of intolerance; and\n   (b) the latest PM&R note.\n",
+     "oral_antispasmodic_intolerant", None),
+    ("Please provide:\n- documentation of failed conservative therapy\n- psychological clearance\n",
+     "psych_clearance", None),
 ]
 
 

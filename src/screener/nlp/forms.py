@@ -35,6 +35,15 @@ makes every unmarked item of the block absent. A box whose label is a choice wor
 Yes  [ ] No``) answers the label before it: ``Recall notice received?  [ ] Yes  [X] No``
 is absent, a row with neither or both boxes marked is unanswered.
 
+And **questions** with their answer after the question mark, as review letters and
+intake forms write them (``3. Is further surgery indicated? No. ...``, ``Any active
+infection, coagulopathy or cytopenia? No.``, ``Is the device functioning? At this time,
+yes.``): the question is the label, ``Yes`` / ``No`` / ``None (identified)`` the answer; a
+question answered in prose on its line is unanswered (a question asserts nothing: its
+targets are uncertain, and the prose after it states the facts), but a question used as a
+field label with its free-text answer after a wide gap (``Trial result?      75% relief``)
+or ending its line (a column header) is left to the prose reading.
+
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
 whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
 are all blank, marked twice or marked "unknown" gets ``None``. The reader marks a target
@@ -94,7 +103,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     inline_layouts = "|" in text or _CIRCLED_HINT.search(text) is not None
     mark_lists = _has_mark_list_header(text)
     box_layout = _BOX_BEFORE_LABEL.search(text) is not None
-    if not (separators or inline_layouts or mark_lists or box_layout):
+    questions = "?" in text
+    if not (separators or inline_layouts or mark_lists or box_layout or questions):
         return []
     boxes: list[tuple[int, int, bool]] = []  # the current block of box items (start, end, marked)
     answers: list[tuple[int, int, bool | None]] = []
@@ -171,8 +181,55 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     if mark_list is not None:
         answers.extend(_close_mark_list(mark_list, none_marked=False))
     answers.extend((a, b, True if marked else None) for a, b, marked in boxes)
+    if questions:
+        answers.extend(_question_answers(text, answers))
     answers.sort(key=lambda a: a[0])
     return answers
+
+
+# the answer right after a question mark: "? No.", "?  Yes;", "? None identified.", "? At this time, yes."
+_QUESTION_ANSWER = re.compile(
+    r"\?[ \t]*(?:\n[ \t]*)?(?:(?:at this time|at present|currently|per (?:the )?records|to my knowledge)[ \t]*,?[ \t]+)?"
+    r"(?P<answer>yes|no|none|negative|positive)\b"
+    r"(?=[ \t]*(?:[.,;:!]|$)|[ \t]+(?:identified|found|noted|documented|seen|known|reported)\b)",
+    re.IGNORECASE | re.MULTILINE)
+# where a question begins: after a sentence end, a list number or a blank line (a question may wrap)
+_QUESTION_START = re.compile(
+    r"(?:\A|(?<=[.!?:;])\s+|\n[ \t]*\n|\n(?=[ \t]*(?:\(?\d{1,2}[.)]|[-*•])[ \t]))[ \t]*(?:\(?\d{1,2}[.)][ \t]+|[-*•][ \t]+)?")
+# a question answered in prose goes on, on its line, after one space ("considered? Dr. Pillai
+# reduced ..."); one followed by a wide gap is a form field's label ("Trial result?      75%
+# relief") and one at a line's end a header ("SAFETY REVIEW      Present?"): their targets keep
+# what ConText says
+_PROSE_AFTER_QUESTION = re.compile(r"\?[ ]?[^\s?]")
+_QUESTION_REACH = 240  # characters a question may span before its "?"
+
+
+def _question_answers(text: str, taken: list[tuple[int, int, bool | None]]) -> list[tuple[int, int, bool | None]]:
+    """(question start, the "?", answer) for each question of ``text`` whose span no other
+    layout answered; the answer is None for a question not answered by a choice word."""
+    occupied = sorted((a, b) for a, b, _ in taken)
+    out: list[tuple[int, int, bool | None]] = []
+    pos = text.find("?")
+    while pos != -1:
+        lo = max(0, pos - _QUESTION_REACH)
+        begin = lo
+        for m in _QUESTION_START.finditer(text, lo, pos):
+            if m.end() < pos:
+                begin = m.end()
+        while begin < pos and text[begin].isspace():
+            begin += 1
+        line_start = text.rfind("\n", 0, pos) + 1
+        if "[" in text[line_start:pos + 40] or "(x)" in text[line_start:pos + 40].lower():
+            pos = text.find("?", pos + 1)  # a box layout's row ("Alcohol?  [ ] yes  [x] no"): the boxes answer it
+            continue
+        if begin < pos and not any(a < pos and begin < b for a, b in occupied):
+            answer = _QUESTION_ANSWER.match(text, pos)
+            if answer is not None:
+                out.append((begin, pos, _polarity(answer.group("answer").lower())))
+            elif _PROSE_AFTER_QUESTION.match(text, pos):
+                out.append((begin, pos, None))  # answered in prose: the question itself asserts nothing
+        pos = text.find("?", pos + 1)
+    return out
 
 
 _BOX_RE = f"(?:{_BOX.pattern})"

@@ -161,6 +161,11 @@ class NoteReader:
         if not candidates:
             return []
         flags = self._assert(view, sentences, [(c.start, c.end, c.sentence) for c in candidates])
+        requests = _request_blocks(text, self.rules.request_header)
+        if requests:
+            for c, f in zip(candidates, flags):
+                if any(rs <= c.start and c.end <= re_ for rs, re_ in requests):
+                    f["future"] = True  # "Additional information requested: (a) ... documentation of intolerance"
         quotes = _long_quotes(text)
         if quotes:
             for c, f in zip(candidates, flags):
@@ -541,6 +546,40 @@ def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list
             f["negated"] = True
             absent[n] = True
     return absent
+
+
+_LIST_ITEM = re.compile(r"[ \t]+\S|(?:\(?[A-Za-z0-9]{1,2}[.)]|[-*•])[ \t]")
+
+
+def _request_blocks(text: str, header: re.Pattern | None) -> list[tuple[int, int]]:
+    """Spans of the list items under a request for records (context.yaml ``request_lists``):
+    from the end of a header line that matches ``header`` and ends in a colon, through the
+    following lines, up to a blank line that is followed by a line neither indented nor an item."""
+    if header is None:
+        return []
+    spans = []
+    for m in header.finditer(text):
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end == -1 else line_end
+        if not text[m.end():line_end].rstrip().endswith(":"):
+            continue
+        pos = end = line_end
+        while pos < len(text):
+            nxt = text.find("\n", pos + 1)
+            nxt = len(text) if nxt == -1 else nxt
+            line = text[pos + 1:nxt]
+            if not line.strip():
+                after = text.find("\n", nxt + 1)
+                following = text[nxt + 1:len(text) if after == -1 else after]
+                if not following.strip() or not _LIST_ITEM.match(following):
+                    break
+            elif not _LIST_ITEM.match(line) and end != line_end and not line[:1].isspace():
+                break
+            end = nxt
+            pos = nxt
+        if end > line_end:
+            spans.append((line_end, end))
+    return spans
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")

@@ -193,6 +193,8 @@ class ExtractionRules:
     field_label_keys: frozenset[str] = frozenset()
     field_label_affirmative: re.Pattern | None = None
     abbreviations: tuple[Abbreviation, ...] = ()
+    # context.yaml request_lists: a header line asking for records; its list items are requests
+    request_header: re.Pattern | None = None
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -398,6 +400,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         _compile(affirmative, "context.yaml", "field_labels.affirmative", re.IGNORECASE) if affirmative else None
     )
 
+    requests_raw = context_raw.get("request_lists") or {}
+    if not isinstance(requests_raw, dict) or set(requests_raw) - {"header"}:
+        raise RulesError("context.yaml: request_lists: a mapping with 'header' is required")
+    request_header = (_compile(requests_raw["header"], "context.yaml", "request_lists.header", re.IGNORECASE)
+                      if requests_raw.get("header") else None)
+
     abbreviations = _load_abbreviations(root / "abbreviations.yaml")
 
     resolution_raw = _read_yaml(root / "resolution.yaml") or {}
@@ -466,6 +474,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         field_label_keys=field_label_keys,
         field_label_affirmative=field_label_affirmative,
         abbreviations=abbreviations,
+        request_header=request_header,
     )
 
 
