@@ -103,6 +103,9 @@ CASES = [
      "oral_antispasmodic_intolerant", None),
     ("Please provide:\n- documentation of failed conservative therapy\n- psychological clearance\n",
      "psych_clearance", None),
+    # what the records hold is not what happened
+    ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
+    ("No psychological evaluation has been done.", "psych_evaluation_done", False),
 ]
 
 
