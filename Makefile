@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv browser check bench bench-spark clean
+.PHONY: demo test venv browser postgres check bench bench-spark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,postgres]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,8 +25,15 @@ browser:
 	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null \
 	    || echo "warning: could not install chromium; browser tests will be skipped"; }
 
-## The whole test suite (unit, golden cases, notebooks, browser, Spark)
-test: $(STAMP) browser
+## PostgreSQL server binaries for the worklist tests (Debian packages; the tests start their own server)
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null \
+	    || echo "warning: could not install postgresql; the PostgreSQL worklist tests will be skipped"; }
+
+## The whole test suite (unit, golden cases, notebooks, browser, Spark, PostgreSQL)
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest
 
 ## Validate every rule file

@@ -316,3 +316,108 @@ def test_browser_report_case_list_navigation(driver, report):
     driver.find_element(By.TAG_NAME, "body").send_keys("k")
     assert shown([False, True, False]) == [False, True, False]
     assert driver.execute_script("return location.hash") == "#case-1"
+
+
+SELECT_JS = """
+const [nid, phrase] = arguments;
+const pre = Array.from(document.querySelectorAll('pre.nt')).find(p => p.dataset.note === nid);
+const text = pre.textContent, at = text.indexOf(phrase);
+if (at < 0) return null;
+const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+let n, pos = 0, r = document.createRange(), started = false;
+while ((n = walker.nextNode())) {
+  const len = n.nodeValue.length;
+  if (!started && at <= pos + len) { r.setStart(n, at - pos); started = true; }
+  if (started && at + phrase.length <= pos + len) { r.setEnd(n, at + phrase.length - pos); break; }
+  pos += len;
+}
+pre.scrollIntoView();
+const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);
+document.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+return at;
+"""
+
+
+@pytest.fixture(scope="module")
+def worklist_app(tmp_path_factory):
+    """A worklist of two sample cases (loaded by `screener worklist load` from real results) behind the app."""
+    from screener.cli import main
+    from screener.gold import load_gold
+    from screener.io.writers import write_records
+    from screener.pipeline import screen_case
+    from screener.suggest import Suggester
+    from screener.web.app import ReviewService, make_server
+    from screener.worklist.db import open_database
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tmp_path_factory.mktemp("worklist")
+    cases = [c for c in load_gold(root / "sample_notes") if c.patient_id in ("C01", "C10")]
+    write_records([screen_case(c.plain_notes, service_date=c.service_date) for c in cases], tmp / "results.jsonl")
+    db_path = tmp / "w.db"
+    assert main(["worklist", "load", str(tmp / "results.jsonl"), "--notes", str(root / "sample_notes"), "--db", str(db_path)]) == 0
+    db = open_database(db_path)
+    srv = make_server("127.0.0.1", 0, service=ReviewService(example_screen_case, warm=False), db=db,
+                      suggester=Suggester.train([root / "sample_notes"]))
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv.url, db, tmp
+    srv.shutdown()
+    srv.server_close()
+    db.dispose()
+
+
+def test_browser_worklist_override_with_a_selected_span_then_export_and_evaluate(driver, worklist_app):
+    """Load a worklist, open a case, override a criterion with a span selected in the note, see the
+    recomputed status, mark the case done, export it and evaluate the export."""
+    import json
+
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from screener.cli import main
+    from screener.gold import load_gold
+    from screener.worklist import store
+
+    url, db, tmp = worklist_app
+    _open(driver, url + "/worklist")
+    assert not _csp_errors(driver)
+    assert [r.get_attribute("data-pid") for r in driver.find_elements(By.CSS_SELECTOR, "tr.wl-row")] == ["C01", "C10"]
+    driver.find_element(By.LINK_TEXT, "C10").click()
+    WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, "wl-statuses")))
+    assert not _csp_errors(driver) and _no_alert(driver)
+    before = driver.find_element(By.CSS_SELECTOR, 'tr[data-payer="lhcc"] td.rev').text
+    leaf = driver.find_element(By.CSS_SELECTOR, 'li.leaf[id="c-lhcc.nonmalignant.trial.intractable_pain"]')
+    note_id = driver.find_element(By.CSS_SELECTOR, "pre.nt").get_attribute("data-note")
+    phrase = "Chronic low back pain"
+    at = driver.execute_script(SELECT_JS, note_id, phrase)
+    assert at is not None and phrase in driver.find_element(By.ID, "wl-sel").text
+    form = leaf.find_element(By.CSS_SELECTOR, "form.dec")
+    form.find_element(By.CSS_SELECTOR, "button.use-sel").click()
+    assert form.find_element(By.NAME, "span_start").get_attribute("value") == str(at)
+    Select(form.find_element(By.NAME, "verdict")).select_by_value("not_met")
+    form.find_element(By.NAME, "reviewer").send_keys("rn.browser")
+    form.find_element(By.NAME, "reason").send_keys("pain is controlled on the current regimen")
+    form.find_element(By.CSS_SELECTOR, "button.dec-save").click()
+    WebDriverWait(driver, 30).until(lambda d: "reviewer=rn.browser" in d.current_url)
+    WebDriverWait(driver, 30).until(ec.presence_of_element_located((By.ID, "wl-statuses")))
+    after = driver.find_element(By.CSS_SELECTOR, 'tr[data-payer="lhcc"] td.rev').text
+    assert before != "Does not meet" and after == "Does not meet"
+    assert driver.find_element(By.CSS_SELECTOR, 'tr[data-payer="lhcc"] td.scr').text == before  # the screener's stays
+    view = store.case_view(db, "C10")
+    (decision,) = view.history
+    assert decision["spans"][0]["text"] == phrase and decision["reviewer"] == "rn.browser"
+    _screenshot(driver, "worklist-case.png")
+    driver.find_element(By.ID, "state-done").click()
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda d: d.find_element(By.ID, "wl-cur-state").text == "done")
+    out = tmp / "export"
+    assert main(["worklist", "export", "--db", db.url.render_as_string(hide_password=False), "-o", str(out)]) == 0
+    (case,) = load_gold(out)
+    assert case.patient_id == "C10" and case.determinations["lhcc"] == "does_not_meet"
+    assert case.findings["pain_intractable"] is False
+    assert main(["evaluate", str(out), "--json", str(tmp / "eval.json")]) == 0
+    evaluation = json.loads((tmp / "eval.json").read_text())
+    lhcc = next(r for r in evaluation["determinations"]["accuracy"] if r["payer"] == "lhcc")
+    assert lhcc["n"] == 1 and lhcc["correct"] == 0  # the screener said otherwise; the reviewer's export says so

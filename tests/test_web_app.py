@@ -76,12 +76,14 @@ def note(pid="P1", nid="N1", text="Patient denies dementia.", **extra):
 
 def test_web_app_healthz_and_openapi(server):
     status, headers, body = request(server, "GET", "/healthz")
-    assert status == 200 and json.loads(body) == {"status": "ok", "payers": list(PAYERS)}
+    assert status == 200 and json.loads(body) == {"status": "ok", "payers": list(PAYERS), "worklist": False}
     status, headers, body = request(server, "GET", "/openapi.json")
     spec = json.loads(body)
     assert status == 200 and spec["openapi"].startswith("3.")
-    assert {"/screen", "/healthz", "/openapi.json"} <= set(spec["paths"])
-    assert "CaseRecord" in spec["components"]["schemas"]
+    assert {"/screen", "/healthz", "/api/worklist", "/api/cases/{patient_id}/decisions"} <= set(spec["paths"])
+    assert {"CaseRecord", "ScreenRequest", "NoteIn", "DecisionIn", "ErrorOut"} <= set(spec["components"]["schemas"])
+    screen_body = spec["paths"]["/screen"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/ScreenRequest"} in screen_body["anyOf"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,8 @@ A gold folder holds one sub-folder per case::
         findings:                    # gold for this note alone (what it documents)
           pain_score_nrs: 8
           dementia: false
+        evidence:                    # optional: exact quotes of this note that state a finding
+          pain_score_nrs: ["pain 8/10 most days"]
     findings:                        # gold for the whole case (merged across notes)
       pain_score_nrs: 8
       trial_pain_reduction_pct: 62.5
@@ -56,6 +58,7 @@ class GoldNote:
     note: Note
     kind: str | None
     findings: dict[str, Value]
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> exact quotes of this note
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,26 @@ def _check_findings(raw: Any, where: str) -> dict[str, Value]:
     return out
 
 
+def _check_evidence(raw: Any, text: str, where: str) -> dict[str, tuple[str, ...]]:
+    """``evidence: {key: [quote, ...]}``: each quote must occur in the note's text exactly."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: evidence must be a mapping of finding key to quotes")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, quotes in raw.items():
+        if key not in vocabulary():
+            raise InputError(f"{where}: evidence: unknown finding key {key!r}")
+        quotes = [quotes] if isinstance(quotes, str) else quotes
+        if not isinstance(quotes, list) or not all(isinstance(q, str) and q for q in quotes):
+            raise InputError(f"{where}: evidence.{key} must be a list of quoted strings")
+        for q in quotes:
+            if q not in text:
+                raise InputError(f"{where}: evidence.{key}: quote not found in the note ({len(q)} characters)")
+        out[str(key)] = tuple(quotes)
+    return out
+
+
 def load_case(case_dir: Path) -> GoldCase:
     """Read one case folder; errors name the file and the field."""
     case_dir = Path(case_dir)
@@ -144,7 +167,8 @@ def load_case(case_dir: Path) -> GoldCase:
             request_type=request_type,
             service_date=service_date,
         )
-        notes.append(GoldNote(note=note, kind=entry.get("kind"), findings=_check_findings(entry.get("findings"), nwhere)))
+        notes.append(GoldNote(note=note, kind=entry.get("kind"), findings=_check_findings(entry.get("findings"), nwhere),
+                              evidence=_check_evidence(entry.get("evidence"), text, nwhere)))
     if not notes:
         raise InputError(f"{where}: a case needs at least one note")
     return GoldCase(

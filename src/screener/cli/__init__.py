@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "spark",      # screener spark-screen INPUT -o OUTPUT
     "fhir",       # screener fhir bundle INPUT -o OUTPUT.json
     "schema",     # screener schema [summary|standard|full|error]
+    "worklist",   # screener worklist load|list|export
 )
 
 

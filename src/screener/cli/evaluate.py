@@ -27,6 +27,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--ml", action="store_true", help="also cross-validate the TF-IDF + LR baseline")
     parser.add_argument("--level", choices=("case", "note", "both"), default="both",
                         help="which per-key table(s) to print (default both)")
+    parser.add_argument("--suggestions", action="store_true",
+                        help="also score the \"where to look\" suggestions: how often the gold sentence (case.yaml "
+                             "evidence quotes) is among the top three for a finding left missing; the model is "
+                             "trained without GOLD_DIR")
     parser.add_argument("--json", metavar="OUT", help="write every table (and the error listing) as JSON")
     parser.set_defaults(func=run)
 
@@ -99,9 +103,18 @@ def run(args: argparse.Namespace) -> int:
         print(_table(result.ml.notes, ["key", "positives", "rules_f1", "ml_f1", "winner"]))
         if len(result.ml.statuses):
             print(_table(result.ml.statuses, ["payer", "cases", "rules_accuracy", "ml_accuracy", "majority_accuracy"]))
+    suggestions = None
+    if args.suggestions:
+        from ..suggest.evaluate import evaluate_suggestions, format_suggestions
+
+        suggestions = evaluate_suggestions(args.gold_dir)
+        print("\n" + format_suggestions(suggestions))
     if args.json:
         out = Path(args.json)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(_jsonable(result.to_dict()), indent=2, default=str, allow_nan=False), encoding="utf-8")
+        data = result.to_dict()
+        if suggestions is not None:
+            data["suggestions"] = suggestions
+        out.write_text(json.dumps(_jsonable(data), indent=2, default=str, allow_nan=False), encoding="utf-8")
         print(f"\nwrote {out}")
     return 0

@@ -127,6 +127,28 @@ pre.trace{white-space:pre-wrap;overflow-wrap:anywhere;font-size:11px;background:
 .form button{font:inherit;font-weight:600;padding:6px 16px;background:var(--accent);color:#fff;border:0;border-radius:4px;cursor:pointer}
 .formerr{color:var(--bad);font-weight:600;margin:6px 0}
 @media (max-width:900px){body{display:block;height:auto;overflow:auto}.wrap{grid-template-columns:1fr;height:auto}.side{max-height:30vh}.case{grid-template-columns:1fr;height:auto}.chead{grid-column:1}.checks{border-left:0}.form form{grid-template-columns:1fr}}
+.wl-nav{padding:6px 14px;background:#fff;border-bottom:1px solid var(--line);font-size:13px}
+.wl-main{overflow:auto;padding:10px 14px;flex:1 1 auto}
+.wl-filters{display:flex;flex-wrap:wrap;gap:6px 12px;align-items:center;font-size:13px}
+table.wl,table.wl-st{border-collapse:collapse;background:#fff;font-size:13px;margin:6px 0}
+table.wl th,table.wl td,table.wl-st th,table.wl-st td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
+.wl-state,.wl-selbox{padding:4px 14px;margin:0;font-size:13px;background:#fff}
+.wl-st{margin:4px 14px}
+.wl-case{grid-template-columns:minmax(0,1.1fr) minmax(0,1fr)}
+pre.nt{white-space:pre-wrap;overflow-wrap:anywhere;padding:8px 10px;margin:0;font:13px/1.6 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace}
+.note h4{margin:0;padding:6px 10px;background:#f3f5f8;border-bottom:1px solid var(--line);font-size:13px}
+ul.tree{list-style:none;margin:0;padding-left:14px}
+ul.tree>li{margin:4px 0}
+li.leaf{border-left:3px solid var(--line);padding:2px 0 4px 8px;background:#fff}
+li.leaf.c-met{border-left-color:var(--ok)}li.leaf.c-not_met{border-left-color:var(--bad)}li.leaf.c-missing{border-left-color:var(--warn)}
+li.grp>details>summary{cursor:pointer}
+.was{font-size:12px;color:var(--muted);margin-left:6px}
+.decided{font-size:12px;color:var(--accent)}
+form.dec{font-size:12px;margin-top:3px;display:flex;flex-wrap:wrap;gap:3px 8px;align-items:center}
+form.dec input,form.dec select,form.dec button{font:inherit}
+.span-q{flex-basis:100%;color:var(--muted)}
+.sugs{font-size:12px;background:var(--warnb);padding:3px 6px;margin-top:3px;border-radius:4px}
+.sugs ol{margin:2px 0;padding-left:18px}
 @media print{body{display:block;height:auto;overflow:visible}.side,.bar,.form{display:none}.wrap,.case{display:block;height:auto}.notes,.checks{overflow:visible}}
 """
 
@@ -220,15 +242,17 @@ CSS_HASH = _sha256(CSS)
 JS_HASH = _sha256(JS)
 
 
-def content_security_policy(*, form_action: str = "'none'") -> str:
-    """The page's policy: nothing loads; only the two hashed inline blocks run or apply.
+def content_security_policy(*, form_action: str = "'none'", scripts: tuple[str, ...] = ()) -> str:
+    """The page's policy: nothing loads; only the hashed inline blocks run or apply.
 
     ``form_action`` is ``'none'`` for a report file and ``'self'`` for the review app's
-    upload form.
+    forms; ``scripts``: the source of further inline scripts the page carries (the
+    worklist's), allowed by their hashes.
     """
+    script_src = " ".join([JS_HASH, *(_sha256(src) for src in scripts)])
     return (
         "default-src 'none'; "
-        f"script-src {JS_HASH}; "
+        f"script-src {script_src}; "
         f"style-src {CSS_HASH}; "
         "img-src 'none'; font-src 'none'; connect-src 'none'; object-src 'none'; "
         "base-uri 'none'; "

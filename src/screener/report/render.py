@@ -540,9 +540,11 @@ def render_review(records: Iterable[Mapping[str, Any]], notes: Mapping[str, Note
     )
 
 
-def render_page(body: str, *, title: str, subtitle: str = "", form_action: str = "'none'", referrer: str = "no-referrer") -> str:
-    """Wrap a body fragment into the self-contained page with its CSP meta tag."""
-    csp = content_security_policy(form_action=form_action)
+def render_page(body: str, *, title: str, subtitle: str = "", form_action: str = "'none'", referrer: str = "no-referrer",
+                scripts: tuple[str, ...] = ()) -> str:
+    """Wrap a body fragment into the self-contained page with its CSP meta tag
+    (``scripts``: further inline scripts, after the report's own, allowed by hash)."""
+    csp = content_security_policy(form_action=form_action, scripts=scripts)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -552,7 +554,7 @@ def render_page(body: str, *, title: str, subtitle: str = "", form_action: str =
         f"<title>{e(title)}</title><style>{CSS}</style></head><body>"
         f'<header class="top"><h1>{e(title)}</h1><span class="sub">{e(subtitle)}</span>'
         '<span class="aid">Screening aid for a human reviewer \u2014 never a denial</span></header>'
-        f"{body}<script>{JS}</script></body></html>\n"
+        f"{body}<script>{JS}</script>" + "".join(f"<script>{src}</script>" for src in scripts) + "</body></html>\n"
     )
 
 

@@ -1,493 +1,333 @@
-"""``screener serve``: a local review app and JSON API on the standard library only.
+"""``screener serve``: the review app, the reviewers' worklist and the JSON API (FastAPI under uvicorn).
 
-Routes (see ``openapi.py``):
+Routes (OpenAPI generated from ``models.py`` at ``/openapi.json``):
 
-- ``GET /``              the review page: paste one note or upload a file, pick payers and a
-                          service date;
-- ``POST /review``       the same page with the review view for the submitted notes;
-- ``POST /screen``       contract input (a JSON list of notes, or ``{"notes", "payers",
-                          "service_date"}``) -> contract output (a list of case records);
-- ``GET /openapi.json``  the OpenAPI 3 description; ``GET /healthz``.
+- ``GET /``                         paste one note or upload a file; ``POST /review`` shows the review view;
+- ``POST /screen``                  contract input -> contract output (a list of case records);
+- ``GET /worklist``                 the worklist (filters: payer, status, missing, state), with ``--db``;
+- ``GET /worklist/{patient_id}``    one case: notes with evidence, the nested checklist per payer,
+                                     the reviewer's decisions and "where to look" suggestions;
+- ``POST /worklist/{patient_id}/decisions`` and ``/state``: the case page's forms (303 back);
+- ``GET /api/worklist``, ``GET /api/cases/{patient_id}``, ``POST /api/cases/{patient_id}/decisions``: JSON;
+- ``GET /openapi.json``, ``GET /healthz``.
 
-What it sets, for safety (PHI): binds 127.0.0.1 unless told otherwise; rejects a Host
-header that is not a loopback name when bound to loopback (DNS rebinding) and a
-cross-site ``Origin`` on POST; bodies over ``max_body_bytes`` get 413 before being read;
-every response carries a strict Content-Security-Policy, ``X-Content-Type-Options:
-nosniff``, ``Cache-Control: no-store``, ``Referrer-Policy: no-referrer`` and
-``X-Frame-Options: DENY``; the access log has method, path, status and size only (never
-a body, a query string or a header value). The screening pipeline is built once, when the
-server is made, and one screening runs at a time.
+Safety (``guard.py``): loopback Host check, same-origin POSTs, body limits, strict CSP and
+no note text in logs. Screening runs in a one-thread pool (the NLP pipeline is built once
+and never shared between threads), off the event loop, so the worklist, the case pages and
+``/healthz`` are served while a screening runs; database work runs in the thread pool.
 """
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import json
-import logging
-import os
-import re
-import tempfile
+import asyncio
+import socket
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InputError
-from ..model import REQUEST_TYPES, Note
 from ..report.assets import content_security_policy
-from ..report.cases import default_payers, pipeline_screen_case, screen_items
-from .openapi import openapi_spec
+from . import models
+from .guard import Guard, is_loopback
 from .pages import review_page
-
-log = logging.getLogger("screener.web")
+from .service import BadRequest, ReviewService, _json_default, parse_form
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
-DEFAULT_MAX_NOTE_BYTES = 2 * 1024 * 1024
-UPLOAD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".parquet", ".json", ".txt")
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
-JSON_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_METHOD_ORDER = ("GET", "HEAD", "POST")
+_ECHO_FIELDS = ("text", "patient_id", "note_id", "note_date", "request_type", "service_date")
 
 
-class BadRequest(Exception):
-    """A client error with its HTTP status and a one-line reason (never note text)."""
+def _json(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Response:
+    import json
 
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
+    body = json.dumps(data, ensure_ascii=False, default=_json_default).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json; charset=utf-8", headers=dict(headers or {}))
 
 
-def _build_note(fields: Mapping[str, Any], source: str, max_note_bytes: int) -> Any:
-    from ..io.readers import build_note
-
-    return build_note(fields, source, max_note_bytes)
-
-
-def _read_notes(path: Path) -> Any:
-    try:
-        from ..io import read_notes
-    except ImportError:
-        from ..io.readers import read_notes
-    return read_notes(path)
+def _html(status: int, page: str, scripts: tuple[str, ...] = ()) -> Response:
+    csp = content_security_policy(form_action="'self'", scripts=scripts) + "; frame-ancestors 'none'"
+    # same-origin (not no-referrer): browsers send "Origin: null" on a form post under no-referrer
+    return Response(page.encode("utf-8"), status_code=status, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": csp, "Referrer-Policy": "same-origin"})
 
 
-class ReviewService:
-    """Turns contract input into records; owns the screening function (built once).
+def create_app(service: ReviewService, *, max_body_bytes: int = DEFAULT_MAX_BODY, db: Any = None,
+               suggester: Any = None) -> FastAPI:
+    """The ASGI app (without the guard; ``make_server`` wraps it). ``db``: a worklist
+    ``Engine`` (``screener.worklist.db.open_database``) or None; ``suggester``: a
+    ``screener.suggest.Suggester`` for "where to look" (None: trained on first use)."""
+    app = FastAPI(title="screener review API", version="2.0.0", docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description=("Screens clinical notes for prior authorization of implantable intrathecal drug delivery "
+                               "systems against payer policies, and keeps reviewers' decisions. Results are screening "
+                               "aids for a human reviewer, never a denial. Local use only: binds 127.0.0.1 by default."))
+    screen_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screener-screen")
+    app.state.screen_pool = screen_pool
+    app.state.suggester = suggester
 
-    ``screen_case`` defaults to ``screener.pipeline.screen_case``; tests inject a function
-    with the same signature. ``warm`` screens one tiny synthetic note at start-up, so the
-    NLP pipeline's caches are built before the first request, not during it.
-    """
+    async def screen_off_loop(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(screen_pool, fn, *args)
 
-    def __init__(self, screen_case: Callable[..., dict] | None = None, *, payers: Sequence[str] | None = None,
-                 max_note_bytes: int = DEFAULT_MAX_NOTE_BYTES, warm: bool = True):
-        self.screen_case = screen_case or pipeline_screen_case()
-        self.payers = tuple(payers or default_payers())
-        self.max_note_bytes = max_note_bytes
-        self._lock = threading.Lock()
-        if warm:
-            probe = Note("warmup", "warmup", "58 y/o with chronic low back pain. Denies dementia.")
-            try:
-                self.screen_case([probe], payers=list(self.payers), service_date=None)
-            except Exception as exc:  # noqa: BLE001 -- requests will report it per case (E209)
-                log.warning("pipeline warm-up failed (%s); cases will be reported as E209 rows", type(exc).__name__)
+    def need_db() -> Any:
+        if db is None:
+            raise BadRequest(404, "no worklist: start the app with `screener serve --db URL`")
+        return db
 
-    # -- input checks shared by the API and the form
-    def check_payers(self, payers: Any) -> list[str] | None:
-        if payers is None:
-            return None
-        if isinstance(payers, str):
-            payers = [p for p in re.split(r"[,\s]+", payers) if p]
-        if not isinstance(payers, list) or not all(isinstance(p, str) for p in payers):
-            raise BadRequest(400, "payers must be a list of payer ids")
-        out = []
-        for p in payers:
-            pid = p.strip().lower()
-            if pid not in self.payers:
-                raise BadRequest(400, f"unknown payer {p[:40]!r}; use {', '.join(self.payers)}")
-            if pid not in out:
-                out.append(pid)
-        return out or None
+    @app.exception_handler(BadRequest)
+    async def _bad_request(request: Request, exc: BadRequest) -> Response:
+        if request.url.path == "/review" and exc.status == 400:
+            return _html(400, review_page(service.payers, error=exc.reason, echo=getattr(request.state, "echo", None)))
+        return _json(exc.status, {"status": exc.status, "error": exc.reason.splitlines()[0] if exc.reason else "error"})
 
-    @staticmethod
-    def check_date(value: Any, field: str = "service_date") -> date | None:
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise BadRequest(400, f"{field} must be an ISO date string (YYYY-MM-DD)")
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            raise BadRequest(400, f"{field} is not an ISO date (YYYY-MM-DD)") from None
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> Response:
+        reason = str(exc).splitlines()[0] if str(exc) else "bad input"
+        status = 404 if reason.split(" ", 1)[-1].startswith("no case ") else 400
+        return _json(status, {"status": status, "error": reason})
 
-    def screen(self, items: Sequence[Any], payers: list[str] | None, service_date: date | None) -> tuple[list[dict], dict[str, Note]]:
-        with self._lock:
-            return screen_items(items, self.screen_case, payers=payers, service_date=service_date)
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            from starlette.routing import Match
 
-    # -- POST /screen
-    def screen_json(self, body: bytes) -> list[dict]:
-        try:
-            data = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise BadRequest(400, f"body is not UTF-8 (bad byte at offset {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise BadRequest(400, f"body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-        payers = service_date = None
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - {"notes", "payers", "service_date"})
-            if unknown:
-                raise BadRequest(400, f"unknown field {unknown[0][:40]!r}; expected notes, payers, service_date")
-            if "notes" not in data:
-                raise BadRequest(400, "missing field 'notes' (a list of note objects)")
-            payers = self.check_payers(data.get("payers"))
-            service_date = self.check_date(data.get("service_date"))
-            data = data["notes"]
-        if not isinstance(data, list):
-            raise BadRequest(400, "expected a JSON list of note objects, or an object with 'notes'")
-        if not data:
-            raise BadRequest(400, "no notes given")
-        items = []
-        for i, raw in enumerate(data):
-            if isinstance(raw, dict):
-                items.append(_build_note(raw, f"notes[{i}]", self.max_note_bytes))
-            else:
-                items.append({"patient_id": None, "note_id": None, "status": "error",
-                              "error": f"E207 notes[{i}] is a {type(raw).__name__}, not an object", "source": f"notes[{i}]"})
-        records, _ = self.screen(items, payers, service_date)
-        return records
+            allowed: set[str] = set()
+            for route in app.routes:  # every route of this path, not only the first one the router tried
+                match, _ = route.matches(dict(request.scope, method="*"))
+                if match != Match.NONE:
+                    allowed |= set(getattr(route, "methods", None) or ())
+            allow = ", ".join(m for m in _METHOD_ORDER if m in allowed)
+            return _json(405, {"status": 405, "error": f"method {request.method} not allowed on this path"}, {"Allow": allow})
+        if exc.status_code == 404:
+            return _json(404, {"status": 404, "error": "no such path; see /openapi.json"})
+        return _json(exc.status_code, {"status": exc.status_code, "error": str(exc.detail).splitlines()[0]})
 
-    # -- POST /review (HTML form)
-    def screen_form(self, fields: dict[str, list[str]], files: dict[str, tuple[str, bytes]]) -> tuple[list[dict], dict[str, Note], dict[str, Any]]:
-        """(records, notes, form values to echo back) for a submitted review form."""
-        def one(name: str) -> str:
-            return (fields.get(name) or [""])[0]
+    error_responses = {400: {"model": models.ErrorOut}, 413: {"model": models.ErrorOut}, 415: {"model": models.ErrorOut}}
 
-        echo = {k: one(k) for k in ("text", "patient_id", "note_id", "note_date", "request_type", "service_date")}
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def root() -> Response:
+        return _html(200, review_page(service.payers, worklist=db is not None))
+
+    @app.get("/healthz", response_model=models.Health)
+    async def healthz() -> Response:
+        return _json(200, {"status": "ok", "payers": list(service.payers), "worklist": db is not None})
+
+    app.add_api_route("/healthz", healthz, methods=["HEAD"], include_in_schema=False)
+
+    @app.post("/screen", response_model=list[models.CaseRecord], responses=error_responses,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "anyOf": [{"$ref": "#/components/schemas/ScreenRequest"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/NoteIn"}}]}}}}})
+    async def screen(request: Request) -> Response:
+        """Screen contract input: a JSON list of notes, or ``{"notes", "payers", "service_date"}``."""
+        ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json" and not ctype.endswith("+json"):
+            raise BadRequest(415, "Content-Type must be application/json")
+        body = await request.body()
+        return _json(200, await screen_off_loop(service.screen_json, body))
+
+    @app.post("/review", include_in_schema=False)
+    async def review(request: Request) -> Response:
+        body = await request.body()
+        fields, files = parse_form(request.headers.get("content-type") or "", body)
+        echo = {k: (fields.get(k) or [""])[0] for k in _ECHO_FIELDS}
         echo["text"] = echo["text"].replace("\r\n", "\n")
         echo["payers"] = fields.get("payers") or []
-        payers = self.check_payers(fields.get("payers") or None)
-        service_date = self.check_date(one("service_date"))
-        upload = files.get("file")
-        items: list[Any] = []
-        if upload and upload[1]:
-            items.extend(self._read_upload(*upload))
-        text = one("text").replace("\r\n", "\n")
-        if text.strip():
-            self.check_date(one("note_date"), "note_date")
-            rt = one("request_type").strip().lower()
-            if rt and rt not in REQUEST_TYPES:
-                raise BadRequest(400, f"request_type must be one of {', '.join(REQUEST_TYPES)}")
-            items.append(_build_note({
-                "patient_id": one("patient_id").strip() or "PASTED",
-                "note_id": one("note_id").strip() or "N1",
-                "text": text,
-                "note_date": one("note_date").strip() or None,
-                "request_type": rt or None,
-            }, "form", self.max_note_bytes))
-        if not items:
-            raise BadRequest(400, "paste a note or choose a file to upload")
-        records, notes = self.screen(items, payers, service_date)
-        return records, notes, echo
+        request.state.echo = echo
+        records, notes, echo = await screen_off_loop(service.screen_form, fields, files)
+        return _html(200, review_page(service.payers, records=records, notes=notes, echo=echo, worklist=db is not None))
 
-    def _read_upload(self, filename: str, data: bytes) -> list[Any]:
-        name = Path(filename.replace("\\", "/")).name
-        suffix = Path(name).suffix.lower()
-        if suffix not in UPLOAD_SUFFIXES:
-            raise BadRequest(400, f"upload must be one of {', '.join(UPLOAD_SUFFIXES)}")
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem)[:100].strip("._") or "upload"
-        with tempfile.TemporaryDirectory(prefix="screener-upload-") as tmp:
-            folder = Path(tmp) / "notes"
-            folder.mkdir()
-            path = folder / f"{stem}{suffix}"
-            path.write_bytes(data)
-            os.chmod(path, 0o600)
-            target = folder if suffix == ".txt" else path
-            try:
-                return list(_read_notes(target))
-            except InputError as exc:
-                reason = str(exc).replace(str(target), name)
-                raise BadRequest(400, reason.splitlines()[0] if reason else "upload cannot be read") from None
+    # ---------------------------------------------------------------- worklist (with --db)
+    def _filters(request: Request) -> dict[str, str | None]:
+        q = request.query_params
+        return {k: (q.get(k) or None) for k in ("payer", "status", "missing", "state")}
+
+    @app.get("/api/worklist", response_model=list[models.WorklistRow])
+    async def api_worklist(request: Request, payer: str | None = None, status: str | None = None,
+                           missing: str | None = None, state: str | None = None) -> Response:
+        from ..worklist.store import worklist
+
+        rows = await run_in_threadpool(worklist, need_db(), payer=payer, status=status, missing=missing, state=state)
+        return _json(200, rows)
+
+    @app.get("/worklist", include_in_schema=False)
+    async def worklist_page(request: Request) -> Response:
+        from ..worklist.store import worklist
+        from .worklist_pages import worklist_html
+
+        filters = _filters(request)
+        rows = await run_in_threadpool(worklist, need_db(), **filters)
+        return _html(200, worklist_html(rows, filters, service.payers), scripts=_page_scripts())
+
+    def _case_data(patient_id: str) -> tuple[Any, dict[str, list[dict[str, Any]]]]:
+        from ..suggest import suggestions_for_view
+        from ..worklist.store import case_view
+
+        view = case_view(need_db(), patient_id)
+        return view, suggestions_for_view(view, app.state)
+
+    @app.get("/api/cases/{patient_id}", response_model=models.CaseReview)
+    async def api_case(patient_id: str) -> Response:
+        view, sugg = await run_in_threadpool(_case_data, patient_id)
+        return _json(200, {
+            "patient_id": view.patient_id, "state": view.state,
+            "screener": {p: d.get("status") for p, d in (view.record.get("determinations") or {}).items()},
+            "reviewer": {p: d["status"] for p, d in view.reviewer_determinations.items()},
+            "in_force": view.in_force, "history": view.history, "suggestions": sugg,
+        })
+
+    @app.get("/worklist/{patient_id}", include_in_schema=False)
+    async def case_page(request: Request, patient_id: str) -> Response:
+        from .worklist_pages import case_html
+
+        view, sugg = await run_in_threadpool(_case_data, patient_id)
+        reviewer = (request.query_params.get("reviewer") or "")[:200]
+        return _html(200, case_html(view, sugg, reviewer=reviewer), scripts=_page_scripts())
+
+    @app.post("/api/cases/{patient_id}/decisions", response_model=models.DecisionOut, responses=error_responses,
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                  "$ref": "#/components/schemas/DecisionIn"}}}}})
+    async def api_decide(request: Request, patient_id: str) -> Response:
+        import json
+
+        from pydantic import ValidationError
+
+        from ..worklist.store import decide
+
+        try:
+            data = models.DecisionIn.model_validate(json.loads((await request.body()).decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BadRequest(400, "body is not a JSON object") from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise BadRequest(400, f"{'.'.join(str(x) for x in first['loc']) or 'body'}: {first['msg']}") from None
+        row = await run_in_threadpool(lambda: decide(need_db(), patient_id, **data.model_dump()))
+        return _json(200, row)
+
+    @app.post("/worklist/{patient_id}/decisions", include_in_schema=False)
+    async def form_decide(request: Request, patient_id: str) -> Response:
+        from ..worklist.store import decide
+
+        fields, _ = parse_form(request.headers.get("content-type") or "", await request.body())
+
+        def one(name: str) -> str:
+            return (fields.get(name) or [""])[0].strip()
+
+        spans = []
+        for nid, a, b in zip(fields.get("span_note") or [], fields.get("span_start") or [], fields.get("span_end") or []):
+            if nid and a and b:
+                try:
+                    spans.append({"note_id": nid, "start": int(a), "end": int(b)})
+                except ValueError:
+                    raise BadRequest(400, "span offsets must be whole numbers") from None
+        await run_in_threadpool(lambda: decide(
+            need_db(), patient_id, key=one("key"), verdict=one("verdict"), reviewer=one("reviewer"), reason=one("reason"),
+            spans=spans, payer=one("payer") or None, criterion_id=one("criterion_id") or None, value=one("value") or None))
+        return _see_case(patient_id, one("reviewer"), one("criterion_id"))
+
+    @app.post("/worklist/{patient_id}/state", include_in_schema=False)
+    async def form_state(request: Request, patient_id: str) -> Response:
+        from ..worklist.store import set_state
+
+        fields, _ = parse_form(request.headers.get("content-type") or "", await request.body())
+        state = (fields.get("state") or [""])[0].strip()
+        reviewer = (fields.get("reviewer") or [""])[0].strip()
+        await run_in_threadpool(set_state, need_db(), patient_id, state, reviewer)
+        return _see_case(patient_id, reviewer, "")
+
+    def openapi_with_bodies() -> dict[str, Any]:
+        """The generated description plus the request bodies the handlers read themselves."""
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for model in (models.ScreenRequest, models.NoteIn, models.DecisionIn):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schemas.update(schema.pop("$defs", {}))
+                schemas[model.__name__] = schema
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi_with_bodies  # type: ignore[method-assign]
+    return app
 
 
-class ReviewServer(ThreadingHTTPServer):
-    """The HTTP server; holds the service and the limits."""
+def _see_case(patient_id: str, reviewer: str, anchor: str) -> Response:
+    """303 back to the case page (post/redirect/get), keeping the reviewer's name."""
+    url = f"/worklist/{quote(patient_id, safe='')}" + (f"?{urlencode({'reviewer': reviewer[:200]})}" if reviewer else "")
+    if anchor:
+        url += "#c-" + quote(anchor, safe="")
+    return RedirectResponse(url, status_code=303)
 
-    daemon_threads = True
-    allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], service: ReviewService, *, max_body_bytes: int = DEFAULT_MAX_BODY):
+def _page_scripts() -> tuple[str, ...]:
+    from .worklist_pages import WORKLIST_JS
+
+    return (WORKLIST_JS,)
+
+
+class ReviewServer:
+    """uvicorn serving the guarded app on a socket bound at construction (``port=0``: a
+    free port, known at once). ``serve_forever`` blocks; ``shutdown`` stops it from another
+    thread and waits; ``server_close`` closes the socket."""
+
+    def __init__(self, address: tuple[str, int], service: ReviewService, *, max_body_bytes: int = DEFAULT_MAX_BODY,
+                 db: Any = None, suggester: Any = None):
+        import uvicorn
+
+        host, port = address
         self.service = service
         self.max_body_bytes = max_body_bytes
-        self.loopback = address[0] in LOOPBACK_NAMES or address[0].startswith("127.")
-        super().__init__(address, ReviewHandler)
+        self.loopback = is_loopback(host)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((host.strip("[]"), port))
+            self.socket.listen(128)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
+        self.app = create_app(service, max_body_bytes=max_body_bytes, db=db, suggester=suggester)
+        guarded = Guard(self.app, loopback=self.loopback, max_body_bytes=max_body_bytes)
+        config = uvicorn.Config(guarded, log_config=None, access_log=False, server_header=False, lifespan="off",
+                                http="h11", ws="none", loop="asyncio", timeout_keep_alive=5,
+                                timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
+        self._stopped = threading.Event()
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
-
-_ROUTES = {"/": ("GET", "HEAD"), "/review": ("POST",), "/screen": ("POST",), "/openapi.json": ("GET", "HEAD"), "/healthz": ("GET", "HEAD")}
-_HANDLERS = {
-    ("GET", "/"): "_route_get_root",
-    ("GET", "/healthz"): "_route_get_healthz",
-    ("GET", "/openapi.json"): "_route_get_openapi_json",
-    ("POST", "/screen"): "_route_post_screen",
-    ("POST", "/review"): "_route_post_review",
-}
-
-
-def _safe_path(path: str) -> str:
-    clean = "".join(ch if ch.isprintable() and ch != " " else "?" for ch in path)
-    return clean[:120]
-
-
-class ReviewHandler(BaseHTTPRequestHandler):
-    """Routes requests; see the module docstring for the headers and checks it applies."""
-
-    server: ReviewServer
-    server_version = "screener"
-    sys_version = ""
-    timeout = 60  # seconds a client may take to send its request
-
-    def version_string(self) -> str:
-        return "screener"
-
-    # ---- logging: method, path, status, size; nothing else ever
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Replaces the stdlib's access/error lines, whose arguments may carry request data."""
-        return
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        return
-
-    def _access(self, status: int, size: int) -> None:
-        path = urlsplit(getattr(self, "path", "") or "").path
-        log.info("%s %s %d %d", getattr(self, "command", None) or "-", _safe_path(path), status, size)
-
-    # ---- responses
-    def _send(self, status: int, body: bytes, content_type: str, *, csp: str = JSON_CSP, extra: Mapping[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", csp)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("X-Frame-Options", "DENY")
-        if "Referrer-Policy" not in (extra or {}):
-            self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Cross-Origin-Opener-Policy", "same-origin")
-        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
-        self.send_header("Connection", "close")
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-        self.close_connection = True
-        self._access(status, len(body))
-
-    def _json(self, status: int, data: Any, extra: Mapping[str, str] | None = None) -> None:
-        body = json.dumps(data, ensure_ascii=False, default=_json_default).encode("utf-8")
-        self._send(status, body, "application/json; charset=utf-8", extra=extra)
-
-    def _error(self, status: int, reason: str, extra: Mapping[str, str] | None = None) -> None:
-        self._json(status, {"status": status, "error": reason.splitlines()[0] if reason else HTTPStatus(status).phrase}, extra)
-
-    def _html(self, status: int, page: str) -> None:
-        csp = content_security_policy(form_action="'self'") + "; frame-ancestors 'none'"
-        # same-origin (not no-referrer): browsers send "Origin: null" on a form post under no-referrer
-        self._send(status, page.encode("utf-8"), "text/html; charset=utf-8", csp=csp,
-                   extra={"Referrer-Policy": "same-origin"})
-
-    # ---- checks
-    def _host_ok(self) -> bool:
-        if not self.server.loopback:
-            return True
-        host = (self.headers.get("Host") or "").strip().lower()
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if host.startswith("[") and "]" in host:
-            name = host[: host.index("]") + 1]
-        return name in LOOPBACK_NAMES or name.startswith("127.")
-
-    def _origin_ok(self) -> bool:
-        """A POST must come from this app's own pages (or a non-browser client such as curl)."""
-        fetch_site = self.headers.get("Sec-Fetch-Site")
-        if fetch_site is not None:
-            return fetch_site.strip().lower() in ("same-origin", "none")
-        origin = self.headers.get("Origin")
-        if origin is None:
-            return True
-        host = (self.headers.get("Host") or "").strip().lower()
-        parts = urlsplit(origin.strip().lower())
-        return parts.scheme == "http" and parts.netloc == host
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding"):
-            raise BadRequest(411, "chunked bodies are not supported; send Content-Length")
-        length = self.headers.get("Content-Length")
-        if length is None:
-            raise BadRequest(411, "Content-Length required")
+    def serve_forever(self) -> None:
+        self._stopped.clear()
         try:
-            n = int(length)
-        except ValueError:
-            raise BadRequest(400, "Content-Length is not a number") from None
-        if n < 0:
-            raise BadRequest(400, "Content-Length is negative")
-        if n > self.server.max_body_bytes:
-            self._unread = n
-            raise BadRequest(413, f"request body is {n} bytes, over the limit of {self.server.max_body_bytes}")
-        data = self.rfile.read(n)
-        if len(data) != n:
-            raise BadRequest(400, "request body shorter than Content-Length")
-        return data
+            self._server.run(sockets=[self.socket])
+        finally:
+            self.app.state.screen_pool.shutdown(wait=False, cancel_futures=True)
+            self._stopped.set()
 
-    def _drain(self) -> None:
-        """Read and drop (a bounded part of) a refused body, so the client sees the 413, not a reset.
+    def shutdown(self) -> None:
+        self._server.should_exit = True
+        self._stopped.wait(timeout=15)
 
-        Called after the answer is sent; stops at EOF, after 2 s of silence, or at 4 MiB.
-        """
-        left = min(getattr(self, "_unread", 0), 4 * 1024 * 1024)
-        try:
-            self.connection.settimeout(2)
-            while left > 0:
-                chunk = self.rfile.read1(min(left, 65536)) if hasattr(self.rfile, "read1") else self.rfile.read(min(left, 65536))
-                if not chunk:
-                    break
-                left -= len(chunk)
-        except OSError:
-            pass
-
-    # ---- dispatch
-    def _dispatch(self, method: str) -> None:
-        path = urlsplit(self.path).path
-        try:
-            if not self._host_ok():
-                raise BadRequest(400, "Host header is not a loopback name")
-            allowed = _ROUTES.get(path)
-            if allowed is None:
-                raise BadRequest(404, "no such path; see /openapi.json")
-            if method not in allowed:
-                self._error(405, f"method {method} not allowed on this path", {"Allow": ", ".join(allowed)})
-                return
-            if method == "POST" and not self._origin_ok():
-                raise BadRequest(403, "cross-origin request refused")
-            handler = getattr(self, _HANDLERS[("GET" if method == "HEAD" else method, path)])
-            handler()
-        except BadRequest as exc:
-            if path == "/review" and exc.status == 400:
-                self._html(400, review_page(self.server.service.payers, error=exc.reason, echo=getattr(self, "_echo", None)))
-            else:
-                self._error(exc.status, exc.reason)
-            if exc.status == 413:
-                self._drain()
-        except Exception as exc:  # noqa: BLE001 -- a bug must not leak a traceback (or PHI) to the client
-            log.error("%s %s failed: %s", method, _safe_path(path), type(exc).__name__)
-            try:
-                self._error(500, f"internal error ({type(exc).__name__})")
-            except OSError:
-                pass
-
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch("GET")
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._dispatch("HEAD")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._dispatch("POST")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._dispatch("DELETE")
-
-    def do_PATCH(self) -> None:  # noqa: N802
-        self._dispatch("PATCH")
-
-    def do_OPTIONS(self) -> None:  # noqa: N802
-        self._dispatch("OPTIONS")
-
-    # ---- routes
-    def _route_get_root(self) -> None:
-        self._html(200, review_page(self.server.service.payers))
-
-    def _route_get_healthz(self) -> None:
-        self._json(200, {"status": "ok", "payers": list(self.server.service.payers)})
-
-    def _route_get_openapi_json(self) -> None:
-        self._json(200, openapi_spec(self.server.service.payers, self.server.max_body_bytes))
-
-    def _route_post_screen(self) -> None:
-        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if ctype != "application/json" and not ctype.endswith("+json"):
-            raise BadRequest(415, "Content-Type must be application/json")
-        body = self._body()
-        self._json(200, self.server.service.screen_json(body))
-
-    def _route_post_review(self) -> None:
-        ctype = self.headers.get("Content-Type") or ""
-        body = self._body()
-        fields, files = parse_form(ctype, body)
-        self._echo = {k: (fields.get(k) or [""])[0] for k in ("text", "patient_id", "note_id", "note_date", "request_type", "service_date")}
-        self._echo["text"] = self._echo["text"].replace("\r\n", "\n")
-        self._echo["payers"] = fields.get("payers") or []
-        records, notes, echo = self.server.service.screen_form(fields, files)
-        self._html(200, review_page(self.server.service.payers, records=records, notes=notes, echo=echo))
-
-
-def parse_form(content_type: str, body: bytes) -> tuple[dict[str, list[str]], dict[str, tuple[str, bytes]]]:
-    """(fields, files) of an ``application/x-www-form-urlencoded`` or ``multipart/form-data`` body."""
-    main = content_type.split(";")[0].strip().lower()
-    if main == "application/x-www-form-urlencoded":
-        try:
-            return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200), {}
-        except (UnicodeDecodeError, ValueError):
-            raise BadRequest(400, "form body cannot be decoded") from None
-    if main != "multipart/form-data":
-        raise BadRequest(415, "Content-Type must be multipart/form-data or application/x-www-form-urlencoded")
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not msg.is_multipart():
-        raise BadRequest(400, "multipart body cannot be parsed")
-    fields: dict[str, list[str]] = {}
-    files: dict[str, tuple[str, bytes]] = {}
-    for n, part in enumerate(msg.iter_parts()):
-        if n >= 200:
-            raise BadRequest(400, "too many form fields")
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        payload = part.get_payload(decode=True) or b""
-        filename = part.get_filename()
-        if filename is not None:
-            files[str(name)] = (str(filename), payload)
-        else:
-            try:
-                fields.setdefault(str(name), []).append(payload.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise BadRequest(400, f"form field {str(name)[:40]!r} is not UTF-8") from None
-    return fields, files
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return str(value)
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, service: ReviewService | None = None,
-                max_body_bytes: int = DEFAULT_MAX_BODY) -> ReviewServer:
+                max_body_bytes: int = DEFAULT_MAX_BODY, db: Any = None, suggester: Any = None) -> ReviewServer:
     """A bound (not yet serving) server; ``port=0`` picks a free port."""
-    return ReviewServer((host, port), service or ReviewService(), max_body_bytes=max_body_bytes)
+    return ReviewServer((host, port), service or ReviewService(), max_body_bytes=max_body_bytes, db=db,
+                        suggester=suggester)

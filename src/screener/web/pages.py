@@ -56,15 +56,18 @@ def review_page(
     notes: Mapping[str, Note] | None = None,
     echo: Mapping[str, Any] | None = None,
     error: str | None = None,
+    worklist: bool = False,
 ) -> str:
     """The whole page: form (open until there are results) and, after a screen, the review view."""
     echo = echo or {}
     has_results = records is not None
     body = _form(payers, echo, error, open_=not has_results or bool(error))
+    if worklist:
+        body = '<nav class="wl-nav"><a href="/worklist" id="to-worklist">Worklist</a></nav>' + body
     if has_results:
         body += render_review(records or [], notes or {})
         n = sum(1 for r in records or [] if r.get("status") != "error")
-        sub = f"{n} case{'s' if n != 1 else ''} screened \u00b7 nothing is stored on the server"
+        sub = f"{n} case{'s' if n != 1 else ''} screened \u00b7 pasted notes are not stored"
     else:
         body += (
             '<p class="empty">Paste one note (or upload a .jsonl / .csv / .parquet extract or a .txt note), pick the '

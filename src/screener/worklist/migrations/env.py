@@ -1,0 +1,9 @@
+"""Alembic environment: runs on the connection ``worklist.db.upgrade`` passes in."""
+from alembic import context
+
+from screener.worklist.db import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
