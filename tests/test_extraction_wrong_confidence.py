@@ -103,6 +103,15 @@ CASES = [
      "oral_antispasmodic_intolerant", None),
     ("Please provide:\n- documentation of failed conservative therapy\n- psychological clearance\n",
      "psych_clearance", None),
+    # another scale's pair is not the Ashworth drop; a drop stated in points is read as such
+    ("Positive IT baclofen bolus 6/24 (mean MAS drop 2 pts, Penn 4->1).", "baclofen_trial_ashworth_drop", 2.0),
+    ("Intrathecal baclofen bolus. Mean LE MAS 3.0 -> 1.0 (8 groups) = 2.0 pt drop.", "baclofen_trial_ashworth_drop", 2.0),
+    # the reason another device was placed is not a side effect of the trial
+    ("IT morphine trial 6/20: 50% relief, minimal side effects. Other implanted device: InterStim sacral "
+     "neuromodulator (2021) for urinary retention.", "trial_side_effects_minimal", True),
+    # a denial in other words and an evaluation named by its act (each had sent a clinician to a case that meets)
+    ("Opioid-induced hyperalgesia was specifically considered and is not supported.", "opioid_hyperalgesia_ruled_out", True),
+    ("Psych: evaluated by Dr. Achterberg 04/28/2026 - cleared, no untreated psych issues.", "psych_evaluation_done", True),
     # what the records hold is not what happened
     ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
     ("No psychological evaluation has been done.", "psych_evaluation_done", False),

@@ -238,3 +238,44 @@ def test_worklist_routes_without_a_database_say_how_to_get_one():
         srv.shutdown()
         srv.server_close()
     assert status == 404 and "--db" in json.loads(data)["error"]
+
+
+def test_worklist_app_on_postgresql(postgres_url):
+    """`serve --db postgresql+psycopg://...`: the same pages and decisions on a real PostgreSQL server."""
+    from screener.worklist.db import Base
+
+    db = open_database(postgres_url)
+    Base.metadata.drop_all(db)
+    with db.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    db.dispose()
+    db = open_database(postgres_url)
+    (case,) = [c for c in load_gold(ROOT / "sample_notes") if c.patient_id == "C10"]
+    store.load_cases(db, [screen_case(case.plain_notes, service_date=case.service_date)],
+                     {gn.note.note_id: gn.note for gn in case.notes})
+    srv = make_server("127.0.0.1", 0, service=ReviewService(slow_screen, warm=False), db=db,
+                      suggester=Suggester.train([ROOT / "sample_notes"]))
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, _, data = request(srv, "GET", "/worklist?missing=home_exercise_program")
+        assert status == 200 and 'data-pid="C10"' in data.decode()
+        leaf = _leaf_id(db, "C10", "lhcc", "pain_intractable")
+        body = {"key": "pain_intractable", "verdict": "not_met", "reviewer": "md.pg", "payer": "lhcc", "criterion_id": leaf}
+        status, _, _ = request(srv, "POST", "/api/cases/C10/decisions", body, {"Content-Type": "application/json"})
+        assert status == 200
+        status, _, data = request(srv, "GET", "/api/cases/C10")
+        assert json.loads(data)["reviewer"]["lhcc"] == "does_not_meet"
+        status, _, data = request(srv, "GET", "/worklist/C10")
+        assert status == 200 and "md.pg" in data.decode()
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        db.dispose()
+
+
+def test_worklist_cli_serve_takes_a_database_url():
+    from screener.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--db", "postgresql+psycopg://u@127.0.0.1/w"])
+    assert args.db == "postgresql+psycopg://u@127.0.0.1/w" and args.host == "127.0.0.1"

@@ -355,11 +355,20 @@ _ASHWORTH_PAIR = re.compile(r"(?<![\d.])(\d)(\+)?\s*(?:/\s*4)?\s*(?:to|->|→|--
 _UNCHANGED = re.compile(r"\b(?:unchanged|no change|did not change|not changed|remained|stayed|same)\b", re.IGNORECASE)
 
 
+_POINTS_DROP = re.compile(r"\b(?:drop|dropped|decreased|fell|improved|reduced)\s+(?:by\s+|of\s+)?(\d(?:\.\d)?|one|two|three|four)"
+                          r"[\s-]*(?:points?|pts?|grades?)\b|\b(\d(?:\.\d)?)[\s-]*(?:points?|pts?)\s+drop\b", re.IGNORECASE)
+
+
 def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
     """Drop on the (modified) Ashworth scale: "4 -> 2" = 2, "3 to 1+" = 1.5, "by 2 points" = 2;
     "unchanged" = 0. Time points and doses are not scores ("at 4 h: 3 -> 3" = 0, not 1).
-    Several muscle groups ("R hip 3 -> 1, L knee 3 -> 3") give the median of their drops."""
+    Several muscle groups ("R hip 3 -> 1, L knee 3 -> 3") give the median of their drops.
+    A drop stated in points ("drop 2 pts") is read before any pair, which may be another
+    scale's ("MAS drop 2 pts, Penn 4->1")."""
     text = _TIME_OR_DOSE.sub(" ", text)
+    stated = _POINTS_DROP.search(text)
+    if stated:
+        return word_number(stated.group(1) or stated.group(2))
     pairs = [(float(a) + (0.5 if pa else 0.0), float(b) + (0.5 if pb else 0.0))
              for a, pa, b, pb in _ASHWORTH_PAIR.findall(text)]
     if not pairs and _UNCHANGED.search(text):
@@ -367,7 +376,7 @@ def ashworth_drop(text: str, note_date: date | None = None) -> float | None:
     pairs = [(a, b) for a, b in pairs if a <= 5 and b <= 5]
     if len(pairs) > 1:
         return float(statistics.median(max(a - b, 0.0) for a, b in pairs))
-    m = re.search(r"(?:by\s+|(?:dropped|decreased|fell|improved|reduced)\s+(?:by\s+)?|\ba\s+)?(\d(?:\.\d)?|one|two|three|four)[\s-]+(?:points?|grades?)", text, re.IGNORECASE)
+    m = re.search(r"(?:by\s+|(?:dropped|decreased|fell|improved|reduced|drop)\s+(?:by\s+|of\s+)?|\ba\s+)?(\d(?:\.\d)?|one|two|three|four)[\s-]*(?:points?|pts?|grades?)\b", text, re.IGNORECASE)
     if m:
         return word_number(m.group(1))
     body = re.sub(r"(?i)\b(?:modified\s+)?ashworth(?:\s+scale)?(?:\s+score)?|/\s*4\b", " ", text)
