@@ -104,8 +104,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     mark_lists = _has_mark_list_header(text)
     box_layout = _BOX_BEFORE_LABEL.search(text) is not None
     questions = "?" in text
-    if not (separators or inline_layouts or mark_lists or box_layout or questions):
-        return []
+    if not (separators or inline_layouts or mark_lists or box_layout):
+        return _question_answers(text, []) if questions else []  # no line layout to read
     boxes: list[tuple[int, int, bool]] = []  # the current block of box items (start, end, marked)
     answers: list[tuple[int, int, bool | None]] = []
     mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header
