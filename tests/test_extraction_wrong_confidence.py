@@ -112,6 +112,17 @@ CASES = [
     # a denial in other words and an evaluation named by its act (each had sent a clinician to a case that meets)
     ("Opioid-induced hyperalgesia was specifically considered and is not supported.", "opioid_hyperalgesia_ruled_out", True),
     ("Psych: evaluated by Dr. Achterberg 04/28/2026 - cleared, no untreated psych issues.", "psych_evaluation_done", True),
+    # the result the writer states after a chain of scores wins over the first pair of the chain
+    ("IT morphine trial 5/3-5/6. Baseline: NRS 8/10.\nResults:\n - NRS day 1: 5, day 2: 3, day 3: 2  -> 8 -> 2 = 75% relief\n",
+     "trial_pain_reduction_pct", 75.0),
+    # a transient side effect is not an intolerable one
+    ("Intrathecal trial: 70% relief. Side effects: transient urinary retention night 1 (straight cath x1, none "
+     "after); mild itching.", "trial_side_effects_minimal", None),
+    # a negation does not reach across a comma into a new clause
+    ("Compliance: opioid agreement since 2022, PDMP no other prescribers, takes meds as directed per pharmacy fill hx.",
+     "medication_compliance", True),
+    # "no hx" answers a form row
+    ("SAFETY\nRaised ICP ......................... no hx; no headache/papilledema\n", "increased_intracranial_pressure", False),
     # what the records hold is not what happened
     ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
     ("No psychological evaluation has been done.", "psych_evaluation_done", False),

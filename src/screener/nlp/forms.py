@@ -71,7 +71,7 @@ _ANSWER = re.compile(
     # one answer for a compound label ("Dementia / psychosis ...... No / No"): all the same
     r"(?:(?:no|n|none|negative|neg)(?:[ \t]*/[ \t]*(?:no|n|none|negative|neg))+"
     r"|(?:yes|y|positive|pos|present)(?:[ \t]*/[ \t]*(?:yes|y|positive|pos|present))+"
-    r"|not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)\b"
+    r"|no (?:hx|history|h/o|known)(?= of\b|\b)|not present|yes|no|y|n|none|negative|neg|positive|pos|present|absent|denies|denied)\b"
     r"(?=[ \t]*$|[ \t]*[-–(*;,:]|[ \t]{2})",
     re.IGNORECASE,
 )
@@ -424,6 +424,6 @@ def _polarity(word: str) -> bool | None:
     word = word.lower().rstrip("?")
     if word in _YES:
         return True
-    if word in _NO:
+    if word in _NO or word.startswith(("no hx", "no history", "no h", "no known")):
         return False
     return None

@@ -322,8 +322,15 @@ def pain_score(text: str, note_date: date | None = None) -> float | None:
     return scores[0]
 
 
+_STATED_RESULT = re.compile(r"=\s*(\d{1,3}(?:\.\d)?)\s*%\s*$")
+
+
 def pre_post_reduction(text: str, note_date: date | None = None) -> float | None:
-    """Percentage reduction from a pre/post pair: "8/10 -> 3/10" = 62.5, "VAS 70 to 30" = 57.1."""
+    """Percentage reduction from a pre/post pair: "8/10 -> 3/10" = 62.5, "VAS 70 to 30" = 57.1;
+    the percentage the writer states after the pair wins ("... -> 8 -> 2 = 75%")."""
+    stated = _STATED_RESULT.search(text)
+    if stated:
+        return float(stated.group(1))
     scores = _scores(re.sub(r"\bNRS-11\b", "NRS", text))
     if len(scores) < 2 or scores[0] <= 0:
         return None
