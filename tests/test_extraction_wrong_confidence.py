@@ -123,6 +123,12 @@ CASES = [
      "medication_compliance", True),
     # "no hx" answers a form row
     ("SAFETY\nRaised ICP ......................... no hx; no headache/papilledema\n", "increased_intracranial_pressure", False),
+    # a checklist's threshold is not the score after it; a score known only as a bound is not a score
+    (" X  Pain score > 6  (7/10)", "pain_score_nrs", 7.0),
+    ("Pain > 6/10 on most days.", "pain_score_nrs", None),
+    # a sentence retracted by the next one is over (a reason given and withdrawn is not the reason)
+    ("Pump replacement requested. 06/02 refill note: member asking about a newer model for convenience. This is "
+     "superseded by the documented device failure of 07/21/2026.", "replacement_for_convenience", False),
     # what the records hold is not what happened
     ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
     ("No psychological evaluation has been done.", "psych_evaluation_done", False),

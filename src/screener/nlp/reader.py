@@ -166,6 +166,12 @@ class NoteReader:
             for c, f in zip(candidates, flags):
                 if any(rs <= c.start and c.end <= re_ for rs, re_ in requests):
                     f["future"] = True  # "Additional information requested: (a) ... documentation of intolerance"
+        if self.rules.retraction is not None:
+            retracted = {i - 1 for i, (a, b) in enumerate(sentences)
+                         if i and self.rules.retraction.match(text, a, b)}
+            for c, f in zip(candidates, flags):
+                if c.sentence in retracted:
+                    f["resolved"] = True  # "... for convenience. This is superseded by the device failure of 07/21"
         quotes = _long_quotes(text)
         if quotes:
             for c, f in zip(candidates, flags):

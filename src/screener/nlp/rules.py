@@ -195,6 +195,8 @@ class ExtractionRules:
     abbreviations: tuple[Abbreviation, ...] = ()
     # context.yaml request_lists: a header line asking for records; its list items are requests
     request_header: re.Pattern | None = None
+    # context.yaml retractions: a sentence that retracts the sentence before it
+    retraction: re.Pattern | None = None
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -406,6 +408,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     request_header = (_compile(requests_raw["header"], "context.yaml", "request_lists.header", re.IGNORECASE)
                       if requests_raw.get("header") else None)
 
+    retractions_raw = context_raw.get("retractions") or {}
+    if not isinstance(retractions_raw, dict) or set(retractions_raw) - {"pattern"}:
+        raise RulesError("context.yaml: retractions: a mapping with 'pattern' is required")
+    retraction = (_compile(retractions_raw["pattern"], "context.yaml", "retractions.pattern", re.IGNORECASE)
+                  if retractions_raw.get("pattern") else None)
+
     abbreviations = _load_abbreviations(root / "abbreviations.yaml")
 
     resolution_raw = _read_yaml(root / "resolution.yaml") or {}
@@ -475,6 +483,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         field_label_affirmative=field_label_affirmative,
         abbreviations=abbreviations,
         request_header=request_header,
+        retraction=retraction,
     )
 
 

@@ -308,11 +308,17 @@ def _scores(text: str) -> list[float]:
     return out
 
 
+_THRESHOLD = re.compile(r"(?:>=?|<=?|≥|≤|\b(?:greater|more|less|fewer) than|\b(?:over|above|under|below|at least)\b)\s*\d{1,2}(?:\s*/\s*10)?",
+                        re.IGNORECASE)
+
+
 def pain_score(text: str, note_date: date | None = None) -> float | None:
     """A 0-10 pain score ("7/10", "NRS 7", "VAS 70/100" -> 7); a range gives its lower bound."""
     # scale descriptors are not scores: "NRS-11", "(NRS 0-10)", "0-10 scale"
     text = re.sub(r"\bNRS-11\b", "NRS", text)
     text = re.sub(r"\(?[^()\d]{0,12}\b0\s*(?:-|–|to)\s*10\b[^()\d]{0,8}\)?", " ", text)
+    # a threshold is not a score: "Pain score > 6  (7/10)" is 7 (a checklist's criterion, then the value)
+    text = _THRESHOLD.sub(" ", text)
     scores = _scores(text)
     if not scores:
         return None
