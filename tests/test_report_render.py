@@ -304,3 +304,21 @@ def test_report_render_record_warnings_shown():
               "warnings": ["W201 note N1: note_date is not an ISO date (YYYY-MM-DD); read as undated"]}
     page = render_report([record], {"N1": note})
     assert "W201 note N1: note_date is not an ISO date" in page
+
+
+def test_report_render_checklist_is_the_nested_policy_tree():
+    """All/any groups hold their children in a collapsible <details>, open unless met; every
+    criterion row of the determination is rendered once, leaves with their evidence."""
+    from screener.gold import load_gold
+    from screener.pipeline import screen_case
+
+    (case,) = [c for c in load_gold(os.path.join(os.path.dirname(__file__), "..", "sample_notes")) if c.patient_id == "C10"]
+    record = screen_case(case.plain_notes, payers=["lhcc"], service_date=case.service_date)
+    page = render_report([record], {n.note_id: n for n in case.plain_notes})
+    rows = record["determinations"]["lhcc"]["criteria"]
+    groups = [r for r in rows if r["kind"] in ("all", "any", "not")]
+    assert groups and page.count('<details class="sub"') == sum(
+        1 for i, r in enumerate(rows) if r in groups and i + 1 < len(rows) and rows[i + 1]["depth"] > r["depth"])
+    assert page.count('<li class="c ') == len(rows)
+    assert re.search(r'<li class="c c-missing grp"[^>]*>.*?<details class="sub" open>', page, re.S)
+    assert page.count("<ol") == page.count("</ol>") and page.count("<details") == page.count("</details>")

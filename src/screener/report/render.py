@@ -256,6 +256,9 @@ def _chip(span: _Span | None, ev: Mapping[str, Any], notes: Mapping[str, Note]) 
     return f'<span class="chip" title="span not found in the notes">{e(nid)}: \u201c{e(_short(quote or "", 60))}\u201d</span>'
 
 
+_GROUP_LABELS = {"all": "ALL of", "any": "ANY of", "not": "NOT"}
+
+
 def _render_payer(payer: str, det: Mapping[str, Any], record: Mapping[str, Any], spans: _CaseSpans, notes: Mapping[str, Note]) -> str:
     status = str(det.get("status") or "unknown")
     findings = record.get("findings") or {}
@@ -271,12 +274,19 @@ def _render_payer(payer: str, det: Mapping[str, Any], record: Mapping[str, Any],
     missing = det.get("missing") or []
     if missing:
         out.append('<p class="missing">Missing documentation: ' + ", ".join(f"<code>{e(m)}</code>" for m in missing) + "</p>")
-    criteria = det.get("criteria") or []
+    criteria = [c for c in det.get("criteria") or [] if isinstance(c, Mapping)]
     if criteria:
+        # the policy tree, nested: an all/any/not group holds its children in a collapsible
+        # <details> (open unless met); rows without a depth (older records) stay one flat list
         out.append('<ol class="crit">')
-        for crit in criteria:
-            if not isinstance(crit, Mapping):
-                continue
+        open_groups: list[int] = []  # depths of the groups whose child list is open
+        for n, crit in enumerate(criteria):
+            depth = crit.get("depth") if isinstance(crit.get("depth"), int) else 0
+            while open_groups and open_groups[-1] >= depth:
+                out.append("</ol></details></li>")
+                open_groups.pop()
+            nxt = criteria[n + 1].get("depth") if n + 1 < len(criteria) else None
+            is_group = crit.get("kind") in _GROUP_LABELS and isinstance(nxt, int) and nxt > depth
             result = _criterion_result(crit)
             keys = [str(k) for k in (crit.get("findings") or [])]
             chips: list[str] = []
@@ -295,9 +305,10 @@ def _render_payer(payer: str, det: Mapping[str, Any], record: Mapping[str, Any],
                     linked.append(span.sid)
                 chips.append(_chip(span, ev, notes))
             go = f' data-go="{" ".join(linked)}" tabindex="0" role="button"' if linked else ""
-            out.append(f'<li class="c c-{result}"{go}>')
+            out.append(f'<li class="c c-{result}{" grp" if is_group else ""}"{go}>')
             out.append(f'<span class="res r-{result}">{e(RESULT_LABELS.get(result, crit.get("result") or "?"))}</span>')
-            out.append(f'<div class="ctext">{e(crit.get("text") or crit.get("id") or "")}</div>')
+            label = f"<b>{_GROUP_LABELS[crit['kind']]}</b> " if is_group else ""
+            out.append(f'<div class="ctext">{label}{e(crit.get("text") or crit.get("id") or "")}</div>')
             meta = []
             if crit.get("cite"):
                 meta.append(e(crit["cite"]))
@@ -314,9 +325,15 @@ def _render_payer(payer: str, det: Mapping[str, Any], record: Mapping[str, Any],
                 out.append('<div class="cmeta">' + " \u00b7 ".join(meta) + "</div>")
             if crit.get("note"):
                 out.append(f'<div class="cnote">{e(crit["note"])}</div>')
-            if chips:
+            if chips and not is_group:
                 out.append(f'<div class="cev">{"".join(chips)}</div>')
-            out.append("</li>")
+            if is_group:
+                opened = "" if result == "met" else " open"
+                out.append(f'<details class="sub"{opened}><summary>its criteria</summary><ol class="crit">')
+                open_groups.append(depth)
+            else:
+                out.append("</li>")
+        out.extend("</ol></details></li>" for _ in open_groups)
         out.append("</ol>")
     trace = det.get("trace")
     if trace:
