@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import screener
 from screener.errors import RulesError
 from screener.nlp.rules import default_rules, load_extraction_rules
 from screener.paths import rules_dir
@@ -163,3 +164,19 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
 
     finding = screener.extract(text).get(key)
     assert (finding.value if finding else None) is expected
+
+
+@pytest.mark.parametrize(
+    "text,note_date,expected",
+    [
+        ("Since 01/2024 needs help w/ bathing and can't stand > 10 min.", date(2026, 5, 1), 28.0),
+        ("She has been unable to drive or return to work since August 2022.", date(2026, 5, 1), 45.0),
+        ("ADLs limited for approx 3 yrs.", date(2026, 5, 1), 36.0),
+        ("ADL impairment duration: approx 2 years", date(2026, 5, 1), 24.0),
+        ("Since 01/2024 needs help w/ bathing.", None, None),            # no note date: no duration from a date
+        ("PT since 01/2024; can't stand long.", date(2026, 5, 1), None),  # the date is the therapy's
+    ],
+)
+def test_extraction_adl_duration_from_its_start_or_its_statement(text, note_date, expected):
+    found = screener.extract(text, note_date=note_date).get("adl_impairment_months")
+    assert (found.value if found else None) == expected
