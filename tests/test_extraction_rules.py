@@ -78,6 +78,7 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("context.yaml", "request_lists:\n  header: '", "request_lists:\n  header: '(", "request_lists.header"),
         ("context.yaml", "request_lists:\n  header:", "request_lists:\n  heading:", "request_lists"),
         ("context.yaml", "retractions:\n  pattern: '", "retractions:\n  pattern: '(", "retractions.pattern"),
+        ("context.yaml", "dated_blocks:\n  header: '", "dated_blocks:\n  header: '(", "dated_blocks.header"),
         ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {over: keep}", "over"),
         ("targets/psych.yaml", "  defaults: {resolved: keep}", "  defaults: {resolved: maybe}", "maybe"),
         ("abbreviations.yaml", "  - {short: hx, long: history}", "  - {short: hx, lang: history}", "abbreviations[0]"),

@@ -129,6 +129,10 @@ CASES = [
     # a sentence retracted by the next one is over (a reason given and withdrawn is not the reason)
     ("Pump replacement requested. 06/02 refill note: member asking about a newer model for convenience. This is "
      "superseded by the documented device failure of 07/21/2026.", "replacement_for_convenience", False),
+    # a block copied from an older dated note loses to the note's own words
+    ("PRE-TRIAL H&P   DOS 07/08/2026\nHPI (from 11/10/2025):\n Pain 8/10 constant, worse w/ standing.\n\n"
+     "Interval 07/08/2026:\n Gabapentin up in May -> pain today 6/10, avg 6/10 over the past wk.\n", "pain_score_nrs", 6.0),
+    ("HPI (from 11/10/2025):\n Pain 8/10 constant, worse w/ standing.\n\nInterval: doing the same.\n", "pain_score_nrs", 8.0),
     # what the records hold is not what happened
     ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
     ("No psychological evaluation has been done.", "psych_evaluation_done", False),

@@ -183,7 +183,9 @@ class NoteReader:
         for c, f, a in zip(candidates, flags, absent):
             if not a and not f["negated"] and self._in_field_label(view, c):
                 f["uncertain"] = True  # "Coagulopathy: INR 1.1": the label names it, the value does not state it
-        return [self._mention(text, c, f, sentences, section_index, a) for c, f, a in zip(candidates, flags, absent)]
+        kept = _own_words_first(text, candidates, self.rules.dated_block_header)
+        return [self._mention(text, c, f, sentences, section_index, a)
+                for c, f, a, k in zip(candidates, flags, absent, kept) if k]
 
     def assertion(self, text: str, spans: Sequence[tuple[int, int]]) -> list[dict[str, Any]]:
         """ConText's verdict for arbitrary character spans of ``text``."""
@@ -585,6 +587,44 @@ def _request_blocks(text: str, header: re.Pattern | None) -> list[tuple[int, int
             pos = nxt
         if end > line_end:
             spans.append((line_end, end))
+    return spans
+
+
+def _own_words_first(text: str, candidates: Sequence[_Candidate], header: re.Pattern | None) -> list[bool]:
+    """Which candidates to keep: one inside a block copied from an older dated document
+    ("HPI (from 11/10/2025):") is dropped when the note states the same key in its own words
+    ("pain today 6/10"); alone, it stays (older evidence is still evidence)."""
+    older = _dated_blocks(text, header)
+    if not older:
+        return [True] * len(candidates)
+    inside = [any(bs <= c.start and c.end <= be for bs, be in older) for c in candidates]
+    own_keys = {c.rule.key for c, i in zip(candidates, inside) if not i}
+    return [not (i and c.rule.key in own_keys) for c, i in zip(candidates, inside)]
+
+
+_RULE_LINE = re.compile(r"[ \t]*[-=_*]{3,}")
+
+
+def _dated_blocks(text: str, header: re.Pattern | None) -> list[tuple[int, int]]:
+    """Spans of blocks copied from an older dated document (context.yaml ``dated_blocks``):
+    the lines after a matching header line, up to a blank line or a rule line (``---``)."""
+    if header is None or "(" not in text:
+        return []
+    spans = []
+    for m in header.finditer(text):
+        start = text.find("\n", m.end())
+        if start == -1:
+            continue
+        end = pos = start
+        while pos < len(text):
+            nxt = text.find("\n", pos + 1)
+            nxt = len(text) if nxt == -1 else nxt
+            line = text[pos + 1:nxt]
+            if not line.strip() or _RULE_LINE.match(line):
+                break
+            end = pos = nxt
+        if end > start:
+            spans.append((start, end))
     return spans
 
 

@@ -197,6 +197,8 @@ class ExtractionRules:
     request_header: re.Pattern | None = None
     # context.yaml retractions: a sentence that retracts the sentence before it
     retraction: re.Pattern | None = None
+    # context.yaml dated_blocks: the header of a block copied from an older dated document
+    dated_block_header: re.Pattern | None = None
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -414,6 +416,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     retraction = (_compile(retractions_raw["pattern"], "context.yaml", "retractions.pattern", re.IGNORECASE)
                   if retractions_raw.get("pattern") else None)
 
+    blocks_raw = context_raw.get("dated_blocks") or {}
+    if not isinstance(blocks_raw, dict) or set(blocks_raw) - {"header"}:
+        raise RulesError("context.yaml: dated_blocks: a mapping with 'header' is required")
+    dated_block_header = (_compile(blocks_raw["header"], "context.yaml", "dated_blocks.header", re.IGNORECASE | re.MULTILINE)
+                          if blocks_raw.get("header") else None)
+
     abbreviations = _load_abbreviations(root / "abbreviations.yaml")
 
     resolution_raw = _read_yaml(root / "resolution.yaml") or {}
@@ -484,6 +492,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         abbreviations=abbreviations,
         request_header=request_header,
         retraction=retraction,
+        dated_block_header=dated_block_header,
     )
 
 
