@@ -84,6 +84,19 @@ def test_form_answers_leave_unanswered_rows_alone(text):
     assert form_answers(text) == []
 
 
+def test_form_answers_a_blank_grid_row_is_unanswered_unless_the_next_line_continues_it():
+    text = ("CRITERIA CHECKLIST                    Y    N    COMMENT\n"
+            "Life expectancy > 3 months\n"
+            "Pain intractable despite six\n"
+            "   months of conservative care         X         since 2021\n")
+    answers = form_answers(text)
+    blank = text.index("Life")
+    wrapped = text.index("Pain")
+    assert (blank, blank + len("Life expectancy > 3 months"), None) in answers
+    assert [a for a in answers if a[0] == wrapped and a[2] is True]
+    assert not [a for a in answers if a[0] == wrapped and a[2] is None]
+
+
 @pytest.mark.parametrize(
     "text, key, expected",
     [

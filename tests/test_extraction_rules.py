@@ -86,6 +86,13 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("abbreviations.yaml", "  - {short: h/x, long: history}", "  - {short: HX, long: history}", "listed twice"),
         ("abbreviations.yaml", "before: '{{DURATION_AHEAD}}'", "before: '{{NO_SUCH}}'", "unknown macro"),
         ("abbreviations.yaml", "before: '{{DURATION_AHEAD}}'", "before: '(mo'", "'LE': invalid regular expression"),
+        ("derivations.yaml", "    anchor: wean_pred\n    quantity: mme_unit", "    anchor: no_such_lexicon\n    quantity: mme_unit",
+         "series[wean.mme_series].anchor: unknown lexicon 'no_such_lexicon'"),
+        ("derivations.yaml", "    key: opioid_wean_pct\n    anchor: wean_pred\n    quantity: mme_unit",
+         "    key: dementia\n    anchor: wean_pred\n    quantity: mme_unit", "must be a number key"),
+        ("derivations.yaml", "    derive: reduction\n    examples:\n      - [\"Oxy", "    derive: average\n    examples:\n      - [\"Oxy",
+         "series[0]: derive"),
+        ("derivations.yaml", "    not_after: [intrathecal_context]", "    not_before: [intrathecal_context]", "not_before"),
     ],
 )
 def test_extraction_rules_invalid_file_names_file_and_node(tmp_path, filename, old, new, expected):
@@ -181,3 +188,31 @@ def test_extraction_key_defaults_decide_what_an_over_cue_does(text, key, expecte
 def test_extraction_adl_duration_from_its_start_or_its_statement(text, note_date, expected):
     found = screener.extract(text, note_date=note_date).get("adl_impairment_months")
     assert (found.value if found else None) == expected
+
+
+SERIES_EXAMPLES = [(r.id, text, value) for r in RULES.series for text, value in r.examples]
+SERIES_COUNTER = [(r.id, text) for r in RULES.series for text in r.counter_examples]
+
+
+@pytest.mark.parametrize("rule_id,text,value", SERIES_EXAMPLES, ids=[f"{r}:{t[:30]}" for r, t, _ in SERIES_EXAMPLES])
+def test_series_example_derives_its_value_with_every_span_as_evidence(reader, rule_id, text, value):
+    """derivations.yaml examples: the series derives exactly this value, and its evidence is
+    the anchor and the two quantities (each quoting the note)."""
+    found = [m for m in reader.read(text, NOTE_DATE) if m.rule_id == rule_id and m.value is not None]
+    assert {m.value for m in found} == {value}
+    assert len(found) >= 3
+    assert all(text[m.start:m.end] == m.text for m in found)
+
+
+@pytest.mark.parametrize("rule_id,text", SERIES_COUNTER, ids=[f"{r}:{t[:30]}" for r, t in SERIES_COUNTER])
+def test_series_counter_example_derives_nothing(reader, rule_id, text):
+    assert not [m for m in reader.read(text, NOTE_DATE) if m.rule_id == rule_id and m.value is not None]
+
+
+def test_series_a_stated_percentage_beats_a_derived_one():
+    """The writer's own computation wins over quantities carried forward in the same note."""
+    text = ("Discrepancy: the older checklist lists '240 -> 120 MME' (template carry-forward).\n"
+            "Reduction to date: (180 - 110) / 180 = 38.9%.")
+    found = screener.extract(text, note_date=NOTE_DATE)["opioid_wean_pct"]
+    assert found.value == 38.9
+    assert {e.rule_id for e in found.evidence} == {"wean.total_reduction"}

@@ -136,6 +136,18 @@ CASES = [
     # what the records hold is not what happened
     ("The records I received contain no psychological evaluation.", "psych_evaluation_done", None),
     ("No psychological evaluation has been done.", "psych_evaluation_done", False),
+    # a checklist row left blank states the criterion, not the fact
+    ("CRITERIA CHECKLIST                              Y    N    COMMENT\n"
+     "Opioids weaned >= 50% before trial              X         40 -> 20 MME\n"
+     "Life expectancy > 3 months\n"
+     "Active infection                                     X\n", "life_expectancy_months", None),
+    # a wean is compared in daily amounts: per-dose mg at different intervals is no percentage
+    ("Oxycodone was tapered from 15 mg every 4 hours to 10 mg every 6 hours before the trial.", "opioid_wean_pct", None),
+    # the pump's own doses are not a systemic wean
+    ("Infusion: morphine 0.5 mg/day + bupivacaine 4 mg/day. Dose reduced to 1 mg/day on day 2.", "opioid_wean_pct", None),
+    # a goal is not a dose
+    ("Begin opioid taper before trial: goal oxycodone 30 -> 15 mg/day over 6 wks.", "opioid_wean_pct", None),
+    ("MME 60 in 2024, increased to 120 MME in 2025, then tapered to 90 MME.", "opioid_wean_pct", None),
 ]
 
 

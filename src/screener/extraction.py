@@ -61,10 +61,19 @@ def _combine(key: str, values: list[Any], *, same_day: bool = False) -> Any:
     return values[0]
 
 
+def _derived_rules() -> frozenset[str]:
+    return frozenset(s.id for s in default_reader().rules.series)
+
+
 def _note_value(key: str, mentions: list[Mention]) -> Any:
     """Combine one note's asserted values for ``key``; a number the note states exactly beats
-    one it gives only as a bound ("life expectancy >= 3 months: Y ... 4-6 mo per oncology")."""
-    values = [m.value for m in mentions if m.value is not None]
+    one it gives only as a bound ("life expectancy >= 3 months: Y ... 4-6 mo per oncology"),
+    and a value it states beats one derived from its quantities (``derivations.yaml``: the
+    writer's "Reduction to date: 38.9%" over the carried-forward "240 -> 120 MME")."""
+    asserted = [m for m in mentions if m.value is not None]
+    derived = _derived_rules()
+    stated = [m for m in asserted if m.rule_id not in derived]
+    values = [m.value for m in (stated or asserted)]
     exact = [v for v in values if bound_of(v) is None]
     if exact and len(exact) < len(values):
         values = exact

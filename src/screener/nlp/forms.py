@@ -46,7 +46,8 @@ or ending its line (a column header) is left to the prose reading.
 
 ``form_answers(text)`` returns, for each answered row, the character span of its label and
 whether the answer says present (``True``) or absent (``False``); a grid row whose boxes
-are all blank, marked twice or marked "unknown" gets ``None``. The reader marks a target
+are all blank, marked twice or marked "unknown", or whose label ends before the answer
+columns with nothing under them, gets ``None``. The reader marks a target
 inside a label answered "absent" as negated, one in an unanswered grid row as uncertain
 (a blank checklist row says nothing), and a row answered "present" keeps ConText's verdict. A label may wrap onto the next line, with the answer on the
 continuation line. What counts as an answer word is this module's vocabulary; anything
@@ -112,6 +113,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     grid: tuple | None = None  # (column of the first label, of the second, first is yes, of "unknown")
     rows_left = 0
     previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
+    blank_rows: list[tuple[int, int]] = []  # grid rows with nothing under the answer columns
     for start, line in _lines(text):
         if boxes:
             items = _box_items(line) if box_layout else []
@@ -163,6 +165,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
         if grid is not None and rows_left > 0:
             rows_left -= 1
             found = _grid_answer(line, grid)
+            if found is None and _blank_grid_row(line, grid):
+                blank_rows.append((start + _indent(line), start + len(line.rstrip())))
         if found is None:
             found = _leader_answer(line)
         if found is not None:
@@ -181,6 +185,10 @@ def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
     if mark_list is not None:
         answers.extend(_close_mark_list(mark_list, none_marked=False))
     answers.extend((a, b, True if marked else None) for a, b, marked in boxes)
+    if blank_rows:
+        # a blank row whose label the next line continues (and answers) is part of that answer
+        continued = {a for a, _, _ in answers}
+        answers.extend((a, b, None) for a, b in blank_rows if a not in continued)
     if questions:
         answers.extend(_question_answers(text, answers))
     answers.sort(key=lambda a: a[0])
@@ -414,6 +422,13 @@ def _grid_answer(line: str, grid) -> tuple[int, bool | None] | None:
     if distances[1][0] - distances[0][0] < _SLACK or distances[0][1] == 2:
         return None
     return marks[0].start(), (distances[0][1] == 0) == first_is_yes
+
+
+def _blank_grid_row(line: str, grid) -> bool:
+    """A grid row left blank: a label that ends before the answer columns, nothing under
+    them ("Life expectancy > 3 months" in a Y / N checklist whose other rows are marked)."""
+    first_col, second_col, _, third_col = grid
+    return bool(line.strip()) and len(line.rstrip()) < min(first_col, second_col) - 3
 
 
 def _indent(line: str) -> int:

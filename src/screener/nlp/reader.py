@@ -22,9 +22,10 @@ from typing import Any, Sequence
 from .context import SentenceContext
 from .forms import form_answers
 from .numbers import spelled_numbers_view
-from .rules import KEEP, ExtractionRules, TargetRule, default_rules
+from .rules import KEEP, ExtractionRules, TargetRule, default_rules, series_target
 from .sections import SectionDetector, SectionIndex
 from .sentences import split_sentences
+from .series import Group, derive, groups
 from .trie import compile_stems
 from .text import sanitise
 from ..criteria.thresholds import decided_above, decides
@@ -130,6 +131,7 @@ class NoteReader:
                                or rule.not_after or rule.near or rule.not_near or rule.scope)
             by_key.setdefault(rule.key, []).append((rule, rule.required, rule.regex.finditer, conditional))
         self._rules_by_key: dict[str, tuple[tuple, ...]] = {k: tuple(v) for k, v in by_key.items()}
+        self._series = tuple((rule, series_target(rule)) for rule in self.rules.series)
 
         self.normalizer = Normalizer(self.rules.abbreviations)
         self.nlp = spacy.blank("en")
@@ -158,6 +160,8 @@ class NoteReader:
         # same length: offsets are shared with ``text``
         view = _unwrap(spelled_numbers_view(ocr_view(text)), sentences)
         candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date))
+        if self._series:
+            candidates += self._series_candidates(view, sentences)
         if not candidates:
             return []
         flags = self._assert(view, sentences, [(c.start, c.end, c.sentence) for c in candidates])
@@ -285,6 +289,28 @@ class NoteReader:
                         seen.add((rule.id, start, end))
                         found.append(_Candidate(rule, start, end, i, value))
         return found
+
+    def _series_candidates(self, text, sentences) -> list[_Candidate]:
+        """Values derived from several quantities (``nlp.series``): per group, the anchor and
+        the two quantities the value was derived from, each a candidate with that value. A
+        quantity ConText reads as negated, hypothetical, planned or a relative's is left out
+        before deriving ("goal: taper to 40 MME")."""
+        out: list[_Candidate] = []
+        for rule, target in self._series:
+            found = groups(rule, text, sentences)
+            if not found:
+                continue
+            flags = iter(self._assert(text, sentences, [(q.start, q.end, q.sentence) for g in found for q in g.quantities]))
+            for g in found:
+                kept = tuple(q for q in g.quantities
+                             if not any(f for k, f in next(flags).items() if k in ("negated", "hypothetical", "future", "family")))
+                got = derive(rule, Group(g.anchor, kept))
+                if got is None:
+                    continue
+                value, first, last = got
+                out.append(_Candidate(target, g.anchor[0], g.anchor[1], g.anchor[2], value))
+                out.extend(_Candidate(target, q.start, q.end, q.sentence, value) for q in (first, last))
+        return out
 
     def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache) -> bool:
         if rule.sections is not None or rule.not_sections is not None:

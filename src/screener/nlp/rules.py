@@ -60,6 +60,7 @@ from ..errors import RulesError
 from ..paths import rules_dir
 from ..vocabulary import vocabulary
 from .literals import first_char_guard, required_literals
+from .series import SeriesRule, SeriesSpec, quantity_pattern
 from .values import PARSERS
 from .views import Abbreviation
 
@@ -199,6 +200,8 @@ class ExtractionRules:
     retraction: re.Pattern | None = None
     # context.yaml dated_blocks: the header of a block copied from an older dated document
     dated_block_header: re.Pattern | None = None
+    # derivations.yaml series: values derived from several quantities of a note (nlp.series)
+    series: tuple[SeriesRule, ...] = ()
 
     def rules_for(self, key: str) -> tuple[TargetRule, ...]:
         return tuple(r for r in self.targets if r.key == key)
@@ -480,6 +483,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
             seen_ids[rule_spec.id] = source
             targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults,
                                          spec.scope, lexicons))
+    series = _load_series(root / "derivations.yaml", lexicons)
     return ExtractionRules(
         targets=tuple(targets),
         triggers={stem: frozenset(keys) for stem, keys in triggers.items()},
@@ -493,7 +497,65 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         request_header=request_header,
         retraction=retraction,
         dated_block_header=dated_block_header,
+        series=series,
     )
+
+
+def series_target(rule: SeriesRule) -> TargetRule:
+    """The target rule a series' mentions carry: its id and key, a number key's states (a
+    negated, hypothetical, planned, uncertain or relative's mention asserts nothing)."""
+    states = {state: _state_value(UNSET, state, None, "number") for state in STATES}
+    return TargetRule(id=rule.id, key=rule.key, regex=rule.quantity, group=None, value=None, parser=None,
+                      states=states, at_most=None, lower_bound_unless=None, near=(), not_near=(), window="sentence",
+                      not_near_window="sentence", not_before=None, not_after=None, sections=None, not_sections=None,
+                      source=rule.source)
+
+
+def _lexicon_regex(name: str, lexicons: dict[str, list[str]], source: str, node: str) -> str:
+    if name not in lexicons:
+        raise _err(source, node, f"unknown lexicon {name!r}; allowed: {sorted(lexicons)}")
+    terms = sorted(lexicons[name], key=len, reverse=True)  # longest first
+    return "|".join(_phrase(t) for t in terms)
+
+
+def _load_series(path: Path, lexicons: dict[str, list[str]]) -> tuple[SeriesRule, ...]:
+    """``derivations.yaml`` (optional) ``series:``: see ``nlp.series``. Lexicon names refer to
+    the ``lexicons:`` of the target files."""
+    if not path.exists():
+        return ()
+    source = path.name
+    raw = _read_yaml(path) or {}
+    if not isinstance(raw, dict) or set(raw) - {"series"}:
+        raise RulesError(f"{source}: top level must be a mapping with 'series'")
+    out, seen = [], set()
+    for i, item in enumerate(raw.get("series") or []):
+        node = f"series[{i}]"
+        try:
+            spec = SeriesSpec(**item) if isinstance(item, dict) else SeriesSpec.model_validate(item)
+        except (ValidationError, TypeError) as exc:
+            raise _err(source, node, _first_error(exc)) from None
+        node = f"series[{spec.id}]"
+        if spec.id in seen:
+            raise _err(source, node, "duplicate series id")
+        seen.add(spec.id)
+        if spec.key not in vocabulary() or vocabulary()[spec.key].type != "number":
+            raise _err(source, node, f"key {spec.key!r} must be a number key of findings.yaml")
+        anchor = r"(?<!\w)(?:" + _lexicon_regex(spec.anchor, lexicons, source, f"{node}.anchor") + r")(?!\w)"
+        units = _lexicon_regex(spec.quantity, lexicons, source, f"{node}.quantity")
+        veto = (r"(?<!\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.veto") for name in spec.veto)
+                + r")(?!\w)" if spec.veto else None)
+        not_after = ("(?<!\\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.not_after")
+                                              for name in spec.not_after) + ")(?!\\w)" if spec.not_after else None)
+        out.append(SeriesRule(
+            id=spec.id, key=spec.key,
+            anchor=_compile(anchor, source, f"{node}.anchor", re.IGNORECASE),
+            quantity=_compile(quantity_pattern(units), source, f"{node}.quantity", re.IGNORECASE),
+            veto=_compile(veto, source, f"{node}.veto", re.IGNORECASE) if veto else None,
+            not_after=_compile(not_after, source, f"{node}.not_after", re.IGNORECASE) if not_after else None,
+            before=spec.sentences_before, after=spec.sentences_after, derive=spec.derive, source=source,
+            examples=tuple(spec.examples), counter_examples=tuple(spec.counter_examples),
+        ))
+    return tuple(out)
 
 
 def _load_abbreviations(path: Path) -> tuple[Abbreviation, ...]:
