@@ -148,6 +148,20 @@ CASES = [
     # a goal is not a dose
     ("Begin opioid taper before trial: goal oxycodone 30 -> 15 mg/day over 6 wks.", "opioid_wean_pct", None),
     ("MME 60 in 2024, increased to 120 MME in 2025, then tapered to 90 MME.", "opioid_wean_pct", None),
+    # two figures of one dose in doubt, beside a planned wean, are no wean
+    ("Opioids: oxycodone now 5 mg q6h (MME 30)? - pt reports he actually takes 5 mg TID (MME 22.5); "
+     "Dr. C to continue wean to off after implant.", "opioid_wean_pct", None),
+    # a payer's requirement is not what was done
+    ("Reviewer note: for plans with a 50% wean requirement, these elements are not met as documented.",
+     "opioid_wean_pct", None),
+    # a reviewer's list of what the records lack says nothing was done or ruled out
+    ("Not found in records: psychological evaluation (template field unfilled), any opioid taper/MME values, "
+     "opioid-induced hyperalgesia assessment, life expectancy statement.", "psych_evaluation_done", None),
+    ("Not found in records: psychological evaluation (template field unfilled), any opioid taper/MME values, "
+     "opioid-induced hyperalgesia assessment, life expectancy statement.", "opioid_hyperalgesia_ruled_out", None),
+    # what would happen is not what is: "cannot go below MME 60 without uncontrolled pain"
+    ("P2P: Dr. Rao stated the member cannot go below MME 60 without uncontrolled pain and sleep loss.",
+     "pain_intractable", None),
 ]
 
 

@@ -546,12 +546,15 @@ def _load_series(path: Path, lexicons: dict[str, list[str]]) -> tuple[SeriesRule
                 + r")(?!\w)" if spec.veto else None)
         not_after = ("(?<!\\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.not_after")
                                               for name in spec.not_after) + ")(?!\\w)" if spec.not_after else None)
+        plan = ("(?<!\\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.anchor_not_near")
+                                         for name in spec.anchor_not_near) + ")(?!\\w)" if spec.anchor_not_near else None)
         out.append(SeriesRule(
             id=spec.id, key=spec.key,
             anchor=_compile(anchor, source, f"{node}.anchor", re.IGNORECASE),
             quantity=_compile(quantity_pattern(units), source, f"{node}.quantity", re.IGNORECASE),
             veto=_compile(veto, source, f"{node}.veto", re.IGNORECASE) if veto else None,
             not_after=_compile(not_after, source, f"{node}.not_after", re.IGNORECASE) if not_after else None,
+            anchor_not_near=_compile(plan, source, f"{node}.anchor_not_near", re.IGNORECASE) if plan else None,
             before=spec.sentences_before, after=spec.sentences_after, derive=spec.derive, source=source,
             examples=tuple(spec.examples), counter_examples=tuple(spec.counter_examples),
         ))

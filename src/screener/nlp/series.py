@@ -13,7 +13,9 @@ span it used: the anchor, the quantity it starts from and the quantity it ends a
 in percent. A quantity marked as the starting point ("from 90") is never the end; a
 comparator or a goal before a number ("goal <= 40 MME", "> 90 MME") makes it no quantity,
 and so does a word of a ``not_after`` lexicon just before it ("Infusion: morphine 0.5
-mg/day"); a window holding a word of a ``veto`` lexicon ("increased to", "rotated") derives nothing,
+mg/day"); a word of a ``veto`` lexicon between the quantities ("increased to", "rotated") derives nothing,
+an anchor with a word of an ``anchor_not_near`` lexicon just around it is a plan ("continue
+wean to off after implant") and gathers nothing,
 and neither does an end that is not lower than the start. ConText still reads every span:
 a quantity of a plan ("will taper to 40 MME") is dropped before the value is derived.
 """
@@ -53,6 +55,7 @@ class SeriesSpec(BaseModel):
     quantity: str = Field(min_length=1)  # lexicon name: the unit words
     veto: list[str] = []  # lexicon names
     not_after: list[str] = []  # lexicon names: a number written after one of their words (same line, 30 characters) is no quantity
+    anchor_not_near: list[str] = []  # lexicon names: an anchor with one of their words just around it is a plan, no anchor
     sentences_before: int = Field(default=1, ge=0, le=5)
     sentences_after: int = Field(default=2, ge=0, le=5)
     derive: Literal["reduction"] = "reduction"
@@ -70,6 +73,7 @@ class SeriesRule:
     quantity: re.Pattern  # group 1, 2 or 3: the number
     veto: re.Pattern | None
     not_after: re.Pattern | None
+    anchor_not_near: re.Pattern | None
     before: int
     after: int
     derive: str
@@ -109,17 +113,19 @@ class Group:
 
 def groups(rule: SeriesRule, text: str, sentences: Sequence[tuple[int, int]]) -> list[Group]:
     """Per anchor of ``rule`` in ``text``, the quantities within its window of sentences;
-    windows with a veto word or fewer than two quantities are left out."""
+    windows with fewer than two quantities, or a veto word between the first and the last,
+    are left out."""
     starts = [s for s, _ in sentences]
     out: list[Group] = []
     for a in rule.anchor.finditer(text):
         i = bisect.bisect_right(starts, a.start()) - 1
         if i < 0 or a.start() >= sentences[i][1]:
             continue
+        if rule.anchor_not_near is not None and rule.anchor_not_near.search(
+                text, max(sentences[i][0], a.start() - 25), min(sentences[i][1], a.end() + 20)):
+            continue  # "to continue wean to off after implant": a plan, not a wean that happened
         lo = sentences[max(i - rule.before, 0)][0]
         hi = sentences[min(i + rule.after, len(sentences) - 1)][1]
-        if rule.veto is not None and rule.veto.search(text, lo, hi):
-            continue
         found = []
         for m in rule.quantity.finditer(text, lo, hi):
             g = next(g for g in (1, 2, 3, 4) if m.group(g) is not None)
@@ -138,8 +144,12 @@ def groups(rule: SeriesRule, text: str, sentences: Sequence[tuple[int, int]]) ->
             then = _CONTINUES.match(text, m.end(), hi)
             if then and not any(q.start == then.start(1) for q in found):
                 found.append(Quantity(then.start(1), then.end(1), j, float(then.group(1)), False))
-        if len(found) >= 2:
-            out.append(Group((a.start(), a.end(), i), tuple(sorted(found, key=lambda q: q.start))))
+        if len(found) < 2:
+            continue
+        first, last = min(q.start for q in found), max(q.end for q in found)
+        if rule.veto is not None and rule.veto.search(text, first, last):
+            continue  # "60 MME in 2024, increased to 120 MME, then tapered to 90": not one wean
+        out.append(Group((a.start(), a.end(), i), tuple(sorted(found, key=lambda q: q.start))))
     return out
 
 
