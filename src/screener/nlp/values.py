@@ -129,7 +129,7 @@ def bounded_by(prefix: str, value: float) -> float:
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _DATE_MY = re.compile(
     r"(?P<m>\d{1,2})\s*/\s*(?P<y>(?:19|20)\d{2})\b|(?P<y2>(?:19|20)\d{2})-(?P<m2>\d{1,2})\b|"
-    r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y3>(?:19|20)\d{2})\b|"
+    r"\b(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+(?P<y3>(?:19|20)\d{2})\b|"
     r"(?<![/\d])(?P<y4>(?:19|20)\d{2})\b",
     re.IGNORECASE,
 )
@@ -218,14 +218,20 @@ def duration_weeks(text: str, note_date: date | None = None) -> float | None:
     return _as_duration(_longest_months(text, note_date), 52.0 / 12.0)
 
 
+_START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced)\b", re.IGNORECASE)
+# after a start word, a full date is read as its month and year ("began 04/14/2026")
+_START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/\d{1,2}/(?P<y>(?:19|20)\d{2})\b")
+
+
 def months_since(text: str, note_date: date | None) -> float | None:
-    """Months between a month/year mentioned after "since" and the note date."""
+    """Months between the month/year (or full date) after "since" / "began" / "started" and
+    the note date."""
     if note_date is None:
         return None
-    idx = text.lower().find("since")
-    if idx < 0:
+    start = _START_WORD.search(text)
+    if start is None:
         return None
-    m = _DATE_MY.search(text, idx)
+    m = _START_FULL_DATE.match(text, start.end()) or _DATE_MY.search(text, start.end())
     if not m:
         return None
     if m.group("m"):
