@@ -55,6 +55,10 @@ CASES = [
     ("Remote history of breast cancer, in remission. Chronic low back pain.", "indication", "nonmalignant_pain"),
     # held-out sets 4-5: informants, criteria statements, pending forms, list negation, plans
     ("Despite this the oxycodone makes him constipated and foggy, his wife says he falls asleep in the chair.", "systemic_opioids_failed", True),
+    ("Prognosis discussed w/ pt and daughter: with current therapy, expected survival ~6 mo.", "life_expectancy_months", 6.0),
+    ("Per wife, he has no dementia.", "dementia", False),
+    ("Lives with her daughter, who has dementia.", "dementia", None),
+    ("Family history: father with coronary disease, mother with dementia.", "dementia", None),
     ("They are aware that insurer criteria for implanted pumps generally require a life expectancy of at least three months.", "life_expectancy_months", None),
     ("Psych eval report will follow after the 05/29 appointment.", "psych_evaluation_done", False),
     ("Psychological evaluation: [ ] Completed (attached)  [X] Scheduled 05/29/2026", "psych_evaluation_done", False),
