@@ -57,6 +57,11 @@ CASES = [
     ("Despite this the oxycodone makes him constipated and foggy, his wife says he falls asleep in the chair.", "systemic_opioids_failed", True),
     ("Prognosis discussed w/ pt and daughter: with current therapy, expected survival ~6 mo.", "life_expectancy_months", 6.0),
     ("Per wife, he has no dementia.", "dementia", False),
+    # a clinician's words quoted in a review are read; a document's quoted claim is not a finding
+    ('- Psych eval 10/09/2026, Dr. Hannah Lu, PsyD: "cleared from a psychological standpoint; no untreated '
+     'psychological or psychosocial issues that would interfere with treatment."', "psych_clearance", True),
+    ('The denial letter states that "less than 50% reduction in pain was documented during the intrathecal trial." '
+     'Respectfully, this is incorrect.', "trial_pain_reduction_pct", None),
     ("Lives with her daughter, who has dementia.", "dementia", None),
     ("Family history: father with coronary disease, mother with dementia.", "dementia", None),
     ("They are aware that insurer criteria for implanted pumps generally require a life expectancy of at least three months.", "life_expectancy_months", None),

@@ -176,7 +176,7 @@ class NoteReader:
             for c, f in zip(candidates, flags):
                 if c.sentence in retracted:
                     f["resolved"] = True  # "... for convenience. This is superseded by the device failure of 07/21"
-        quotes = _long_quotes(text)
+        quotes = _long_quotes(text, self.rules.quote_attribution)
         if quotes:
             for c, f in zip(candidates, flags):
                 if any(qs <= c.start and c.end <= qe for qs, qe in quotes):
@@ -658,11 +658,13 @@ _QUOTE_MARK = re.compile(r"[\"“”]")
 _MIN_QUOTE = 40
 
 
-def _long_quotes(text: str) -> list[tuple[int, int]]:
+def _long_quotes(text: str, attribution: re.Pattern | None = None) -> list[tuple[int, int]]:
     """Spans of long quoted passages: in appeal and necessity letters these quote the
     payer's criteria ("c. Failure or inability to tolerate ..."), which are not findings.
     Quote marks are paired in order within each paragraph (a curly quote opens or closes by
-    its shape), so the answer between two quoted criteria is never taken as quoted."""
+    its shape), so the answer between two quoted criteria is never taken as quoted. A quote
+    attributed to someone just before its opening mark (``context.yaml``
+    ``attributed_quotes``: "Dr. Lu, PsyD: "cleared ..."") is their words, and is read."""
     if '"' not in text and "“" not in text:
         return []
     spans = []
@@ -673,7 +675,8 @@ def _long_quotes(text: str) -> list[tuple[int, int]]:
             if opened is None and mark != "”":
                 opened = m.start()
             elif opened is not None and mark != "“":
-                if m.end() - opened >= _MIN_QUOTE:
+                if m.end() - opened >= _MIN_QUOTE and not (
+                        attribution is not None and attribution.search(text, max(paragraph.start(), opened - 80), opened)):
                     spans.append((opened, m.end()))
                 opened = None
     return spans

@@ -198,6 +198,8 @@ class ExtractionRules:
     request_header: re.Pattern | None = None
     # context.yaml retractions: a sentence that retracts the sentence before it
     retraction: re.Pattern | None = None
+    # context.yaml attributed_quotes: what before a quote mark makes the quote someone's words
+    quote_attribution: re.Pattern | None = None
     # context.yaml dated_blocks: the header of a block copied from an older dated document
     dated_block_header: re.Pattern | None = None
     # derivations.yaml series: values derived from several quantities of a note (nlp.series)
@@ -419,6 +421,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     retraction = (_compile(retractions_raw["pattern"], "context.yaml", "retractions.pattern", re.IGNORECASE)
                   if retractions_raw.get("pattern") else None)
 
+    attributed_raw = context_raw.get("attributed_quotes") or {}
+    if not isinstance(attributed_raw, dict) or set(attributed_raw) - {"before"}:
+        raise RulesError("context.yaml: attributed_quotes: a mapping with 'before' is required")
+    quote_attribution = (_compile(attributed_raw["before"], "context.yaml", "attributed_quotes.before", re.IGNORECASE)
+                         if attributed_raw.get("before") else None)
+
     blocks_raw = context_raw.get("dated_blocks") or {}
     if not isinstance(blocks_raw, dict) or set(blocks_raw) - {"header"}:
         raise RulesError("context.yaml: dated_blocks: a mapping with 'header' is required")
@@ -496,6 +504,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         abbreviations=abbreviations,
         request_header=request_header,
         retraction=retraction,
+        quote_attribution=quote_attribution,
         dated_block_header=dated_block_header,
         series=series,
     )
