@@ -561,6 +561,8 @@ def _load_series(path: Path, lexicons: dict[str, list[str]]) -> tuple[SeriesRule
             id=spec.id, key=spec.key,
             anchor=_compile(anchor, source, f"{node}.anchor", re.IGNORECASE),
             quantity=_compile(quantity_pattern(units), source, f"{node}.quantity", re.IGNORECASE),
+            unit=first_char_guard(_compile(rf"(?<!\w)(?:{units})(?!\w)", source, f"{node}.quantity", re.IGNORECASE)),
+            unit_literals=required_literals(_compile(rf"(?:{units})", source, f"{node}.quantity", re.IGNORECASE)),
             veto=_compile(veto, source, f"{node}.veto", re.IGNORECASE) if veto else None,
             not_after=_compile(not_after, source, f"{node}.not_after", re.IGNORECASE) if not_after else None,
             anchor_not_near=_compile(plan, source, f"{node}.anchor_not_near", re.IGNORECASE) if plan else None,

@@ -28,6 +28,8 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .literals import could_match
+
 # a number as a quantity: not part of a date, a ratio or a longer number
 _NUMBER = r"(?<![\w./-])(\d{1,4}(?:\.\d+)?)(?![\d.]|/\d)"
 # what before a number makes it a bound, a goal or a guideline, not a stated dose
@@ -70,7 +72,8 @@ class SeriesRule:
     id: str
     key: str
     anchor: re.Pattern
-    quantity: re.Pattern  # group 1, 2 or 3: the number
+    quantity: re.Pattern  # group 1, 2, 3 or 4: the number
+    unit: re.Pattern  # the unit words alone: a note without one has no series
     veto: re.Pattern | None
     not_after: re.Pattern | None
     anchor_not_near: re.Pattern | None
@@ -80,6 +83,7 @@ class SeriesRule:
     source: str
     examples: tuple[tuple[str, float], ...] = ()
     counter_examples: tuple[str, ...] = ()
+    unit_literals: tuple = ()  # nlp.literals: what every unit word contains (a fast pre-check)
 
 
 def quantity_pattern(units: str) -> str:
@@ -115,12 +119,17 @@ def groups(rule: SeriesRule, text: str, sentences: Sequence[tuple[int, int]]) ->
     """Per anchor of ``rule`` in ``text``, the quantities within its window of sentences;
     windows with fewer than two quantities, or a veto word between the first and the last,
     are left out."""
+    if rule.unit_literals and text.isascii() and not could_match(rule.unit_literals, text.lower()):
+        return []  # most notes: no unit, no quantity, nothing to derive
     starts = [s for s, _ in sentences]
+    # an anchor counts only where its window holds a unit word: look for anchors only there
+    with_unit = {bisect.bisect_right(starts, m.start()) - 1 for m in rule.unit.finditer(text)}
+    near = sorted({j for i in with_unit if i >= 0 for j in range(i - rule.after, i + rule.before + 1)
+                   if 0 <= j < len(sentences)})
     out: list[Group] = []
-    for a in rule.anchor.finditer(text):
+    anchors = (a for j in near for a in rule.anchor.finditer(text, *sentences[j]))
+    for a in anchors:
         i = bisect.bisect_right(starts, a.start()) - 1
-        if i < 0 or a.start() >= sentences[i][1]:
-            continue
         if rule.anchor_not_near is not None and rule.anchor_not_near.search(
                 text, max(sentences[i][0], a.start() - 25), min(sentences[i][1], a.end() + 20)):
             continue  # "to continue wean to off after implant": a plan, not a wean that happened
