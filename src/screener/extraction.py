@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from .errors import NoteError
@@ -61,7 +62,9 @@ def _combine(key: str, values: list[Any], *, same_day: bool = False) -> Any:
     return values[0]
 
 
+@lru_cache(maxsize=1)
 def _derived_rules() -> frozenset[str]:
+    """Ids of the series rules (derivations.yaml), once per process: called per key per note."""
     return frozenset(s.id for s in default_reader().rules.series)
 
 

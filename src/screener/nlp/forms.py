@@ -427,7 +427,7 @@ def _grid_answer(line: str, grid) -> tuple[int, bool | None] | None:
 def _blank_grid_row(line: str, grid) -> bool:
     """A grid row left blank: a label that ends before the answer columns, nothing under
     them ("Life expectancy > 3 months" in a Y / N checklist whose other rows are marked)."""
-    first_col, second_col, _, third_col = grid
+    first_col, second_col = grid[0], grid[1]
     return bool(line.strip()) and len(line.rstrip()) < min(first_col, second_col) - 3
 
 

@@ -355,12 +355,8 @@ def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, sou
     for f, form in enumerate(forms):
         if not form:
             raise _err(source, f"{node}.compose[{f}]", "a form needs at least one lexicon name")
-        parts = []
-        for name in form:
-            if name not in lexicons:
-                raise _err(source, f"{node}.compose[{f}]", f"unknown lexicon {name!r}; allowed: {sorted(lexicons)}")
-            terms = sorted(lexicons[name], key=len, reverse=True)  # longest first
-            parts.append("(?<!\\w)(?:" + "|".join(_phrase(t) for t in terms) + ")(?!\\w)")
+        parts = ["(?<!\\w)(?:" + _lexicon_regex(name, lexicons, source, f"{node}.compose[{f}]") + ")(?!\\w)"
+                 for name in form]
         alternatives.append(_CLAUSE_GAP.join(parts))
     return "|".join(f"(?:{a})" for a in alternatives)
 
@@ -527,6 +523,14 @@ def _lexicon_regex(name: str, lexicons: dict[str, list[str]], source: str, node:
     return "|".join(_phrase(t) for t in terms)
 
 
+def _words_of(names: list[str], lexicons: dict[str, list[str]], source: str, node: str) -> re.Pattern | None:
+    """The terms of the named lexicons as one case-insensitive whole-word regex (None for no names)."""
+    if not names:
+        return None
+    body = "|".join(_lexicon_regex(name, lexicons, source, node) for name in names)
+    return _compile(rf"(?<!\w)(?:{body})(?!\w)", source, node, re.IGNORECASE)
+
+
 def _load_series(path: Path, lexicons: dict[str, list[str]]) -> tuple[SeriesRule, ...]:
     """``derivations.yaml`` (optional) ``series:``: see ``nlp.series``. Lexicon names refer to
     the ``lexicons:`` of the target files."""
@@ -549,23 +553,16 @@ def _load_series(path: Path, lexicons: dict[str, list[str]]) -> tuple[SeriesRule
         seen.add(spec.id)
         if spec.key not in vocabulary() or vocabulary()[spec.key].type != "number":
             raise _err(source, node, f"key {spec.key!r} must be a number key of findings.yaml")
-        anchor = r"(?<!\w)(?:" + _lexicon_regex(spec.anchor, lexicons, source, f"{node}.anchor") + r")(?!\w)"
         units = _lexicon_regex(spec.quantity, lexicons, source, f"{node}.quantity")
-        veto = (r"(?<!\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.veto") for name in spec.veto)
-                + r")(?!\w)" if spec.veto else None)
-        not_after = ("(?<!\\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.not_after")
-                                              for name in spec.not_after) + ")(?!\\w)" if spec.not_after else None)
-        plan = ("(?<!\\w)(?:" + "|".join(_lexicon_regex(name, lexicons, source, f"{node}.anchor_not_near")
-                                         for name in spec.anchor_not_near) + ")(?!\\w)" if spec.anchor_not_near else None)
         out.append(SeriesRule(
             id=spec.id, key=spec.key,
-            anchor=_compile(anchor, source, f"{node}.anchor", re.IGNORECASE),
+            anchor=_words_of([spec.anchor], lexicons, source, f"{node}.anchor"),
             quantity=_compile(quantity_pattern(units), source, f"{node}.quantity", re.IGNORECASE),
-            unit=first_char_guard(_compile(rf"(?<!\w)(?:{units})(?!\w)", source, f"{node}.quantity", re.IGNORECASE)),
+            unit=first_char_guard(_words_of([spec.quantity], lexicons, source, f"{node}.quantity")),
             unit_literals=required_literals(_compile(rf"(?:{units})", source, f"{node}.quantity", re.IGNORECASE)),
-            veto=_compile(veto, source, f"{node}.veto", re.IGNORECASE) if veto else None,
-            not_after=_compile(not_after, source, f"{node}.not_after", re.IGNORECASE) if not_after else None,
-            anchor_not_near=_compile(plan, source, f"{node}.anchor_not_near", re.IGNORECASE) if plan else None,
+            veto=_words_of(spec.veto, lexicons, source, f"{node}.veto"),
+            not_after=_words_of(spec.not_after, lexicons, source, f"{node}.not_after"),
+            anchor_not_near=_words_of(spec.anchor_not_near, lexicons, source, f"{node}.anchor_not_near"),
             before=spec.sentences_before, after=spec.sentences_after, derive=spec.derive, source=source,
             examples=tuple(spec.examples), counter_examples=tuple(spec.counter_examples),
         ))
