@@ -246,3 +246,35 @@ def test_forms_office_layouts_give_findings(reader, text, key, expected):
 )
 def test_form_answers_questions_and_their_answers(text, expected):
     assert answered(text) == expected
+
+
+WORKSHEET = """CRITERIA                                                STATUS          COMMENT
+Age > 18                                                Met             44
+Trial completed                                         Met             IT morphine 01/22/26
+OIH ruled out                                           Not documented  not addressed in any note received
+Opioid wean before trial                                Not met         no taper
+Active infection / site infection ..................... Met             none documented; afebrile at trial
+Life expectancy                                         N/A
+"""
+
+
+def test_form_answers_read_a_worksheet_status_column():
+    from screener.nlp.forms import MET, NOT_MET
+
+    assert answered(WORKSHEET) == [
+        ("Age > 18", MET), ("Trial completed", MET), ("OIH ruled out", None),
+        ("Opioid wean before trial", NOT_MET), ("Active infection / site infection", MET), ("Life expectancy", None),
+    ]
+
+
+@pytest.mark.parametrize("row, key, expected", [
+    ("IT morphine trial completed         Met             01/22/26, 8 -> 3", "trial_done", True),
+    ("IT morphine trial completed         Not met         scheduled 3/2", "trial_done", False),
+    ("Active infection / site infection   Met             none documented", "active_infection", False),
+    ("Active infection / site infection   Not met         cellulitis L flank", "active_infection", True),
+    ("Coagulopathy                        Not documented", "coagulopathy", None),
+])
+def test_form_worksheet_status_means_the_criterion_holds(reader, row, key, expected):
+    """"Met" is the row's criterion: for a contraindication (context.yaml worksheet_status) its absence."""
+    found = screener.extract("CRITERIA                            STATUS          COMMENT\n" + row + "\n").get(key)
+    assert (found.value if found else None) == expected

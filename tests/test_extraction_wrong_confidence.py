@@ -162,6 +162,27 @@ CASES = [
     # what would happen is not what is: "cannot go below MME 60 without uncontrolled pain"
     ("P2P: Dr. Rao stated the member cannot go below MME 60 without uncontrolled pain and sleep loss.",
      "pain_intractable", None),
+    # a consent paragraph lists what could happen, however long the list (sections.yaml consent)
+    ("IT trial 07/21: NRS 8 -> 3. Tolerated with minimal side effects.\n\nConsent: risks reviewed in detail - "
+     "infection (including meningitis), bleeding/epidural hematoma, CSF leak, catheter granuloma, pump failure, "
+     "overdose/respiratory depression, need for revision. Pt wishes to proceed.", "trial_side_effects_minimal", True),
+    # ... and ends at its sibling list item
+    ("- Risks reviewed: infection, CSF leak/spinal HA, catheter kink\n- No active infection at this time.",
+     "active_infection", False),
+    # a negated condition before "untreated ..." is not an untreated condition
+    ("Today: PHQ-9 3, no depression, no untreated psychological issues, no SI.", "psych_untreated_issues", False),
+    # a criteria worksheet's "Met" on a contraindication row says it is absent; "Not documented" says nothing
+    ("CRITERIA                              STATUS          COMMENT\n"
+     "Active infection / site infection     Met             none documented; afebrile at trial\n",
+     "active_infection", False),
+    ("CRITERIA                              STATUS          COMMENT\n"
+     "OIH ruled out                         Not documented  not addressed in any note received\n",
+     "opioid_hyperalgesia_ruled_out", None),
+    ("Secondary Medicaid (LHCC) may require OIH and life expectancy statements - office notified.",
+     "opioid_hyperalgesia_ruled_out", None),
+    ("CRITERIA                              STATUS          COMMENT\n"
+     "Dementia                              Not met         MoCA 14/30, neurology dx 2025\n",
+     "dementia", True),
 ]
 
 

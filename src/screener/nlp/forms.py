@@ -35,6 +35,14 @@ makes every unmarked item of the block absent. A box whose label is a choice wor
 Yes  [ ] No``) answers the label before it: ``Recall notice received?  [ ] Yes  [X] No``
 is absent, a row with neither or both boxes marked is unanswered.
 
+And **criteria worksheets**, a reviewer's or office's status column after a wide gap
+(``Active infection / site infection      Met      none documented``,
+``OIH ruled out       Not documented``): ``Met`` says the row's criterion holds (``MET``),
+``Not met`` that it does not (``NOT_MET``) and ``Not documented``, ``Pending`` or ``N/A``
+answer nothing. What ``Met`` says of a finding depends on the criterion: for a
+contraindication the criterion is its absence (the reader decides, context.yaml
+``worksheet_status``).
+
 And **questions** with their answer after the question mark, as review letters and
 intake forms write them (``3. Is further surgery indicated? No. ...``, ``Any active
 infection, coagulopathy or cytopenia? No.``, ``Is the device functioning? At this time,
@@ -76,6 +84,14 @@ _ANSWER = re.compile(
     r"(?=[ \t]*$|[ \t]*[-–(*;,:]|[ \t]{2})",
     re.IGNORECASE,
 )
+# a criteria worksheet's status column (after a wide gap, before another or the line end)
+MET, NOT_MET = "met", "not met"
+_STATUS = re.compile(
+    r"(?P<status>(?:criteria |criterion )?met|not met|unmet|partially met|not documented|not addressed|not found|"
+    r"undocumented|unable to (?:determine|verify)|pending|n/a|not applicable)(?=[ \t]*$|[ \t]{2})",
+    re.IGNORECASE,
+)
+_STATUS_OF = {"met": MET, "criteria met": MET, "criterion met": MET, "not met": NOT_MET, "unmet": NOT_MET}
 _COMMENT_LABELS = {"comment", "comments", "notes", "note", "remarks", "details", "source", "where documented"}
 _CHOICE = r"(?:yes|no|y|n)"
 _CIRCLED = re.compile(
@@ -95,9 +111,10 @@ _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earl
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
 
 
-def form_answers(text: str) -> list[tuple[int, int, bool | None]]:
+def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
     """``(label_start, label_end, present)`` for every answered form row of ``text``, in
-    text order (see the module docstring); ``present`` is None for a grid row left blank."""
+    text order (see the module docstring); ``present`` is None for a grid row left blank,
+    ``MET`` / ``NOT_MET`` for a worksheet status."""
     # what each layout cannot do without: a separator run, a "|", a circled choice, a mark-list
     # instruction; each is looked for once per note, and a line is read for it only if the note has it
     separators = "..." in text or "…" in text or "__" in text or "   " in text
@@ -365,16 +382,20 @@ def _header_columns(line: str) -> tuple[float, float, bool, float | None] | None
     return (a_start + a_end - 1) / 2, (b_start + len(body) - 1) / 2, first, third
 
 
-def _leader_answer(line: str) -> tuple[int, bool] | None:
+def _leader_answer(line: str) -> tuple[int, bool | str | None] | None:
     """(where the answer word starts, present) of a leader line: a label, a run of dots or
     underscores (or three spaces), and the answer, then the end of the line, a comment
-    mark or two spaces."""
+    mark or two spaces; or, after three spaces, a worksheet status (``MET``, ``NOT_MET``, or
+    None for "not documented")."""
     first_text = len(line) - len(line.lstrip(" \t"))
     for separator in _SEPARATOR.finditer(line):
         if separator.start() <= first_text:
             continue  # no label before it
         answer = _ANSWER.match(line, separator.end())
         if answer is None:
+            status = _STATUS.match(line, separator.end())
+            if status is not None and not _BOX.search(line, 0, status.start()):
+                return status.start(), _STATUS_OF.get(status.group("status").lower())
             continue
         if _BOX.search(line, 0, answer.start()):
             return None

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any, Sequence
 
 from .context import SentenceContext
-from .forms import form_answers
+from .forms import MET, NOT_MET, form_answers
 from .numbers import spelled_numbers_view
 from .rules import KEEP, ExtractionRules, TargetRule, default_rules, series_target
 from .sections import SectionDetector, SectionIndex
@@ -183,9 +183,10 @@ class NoteReader:
                     f["hypothetical"] = True  # a quoted criterion states a rule, not a fact
         # forms are read in the original: a written-out abbreviation would shift a form's columns
         absent = _apply_form_answers(normalized.original,
-                                     [normalized.original_span(c.start, c.end) for c in candidates], flags)
+                                     [normalized.original_span(c.start, c.end) for c in candidates], flags,
+                                     [c.rule.key in self.rules.absent_when_met and c.value is not False for c in candidates])
         for c, f, a in zip(candidates, flags, absent):
-            if not a and not f["negated"] and self._in_field_label(view, c):
+            if a is None and not f["negated"] and self._in_field_label(view, c):
                 f["uncertain"] = True  # "Coagulopathy: INR 1.1": the label names it, the value does not state it
         kept = _own_words_first(text, candidates, self.rules.dated_block_header)
         return [self._mention(text, c, f, sentences, section_index, a)
@@ -207,7 +208,9 @@ class NoteReader:
         _apply_form_answers(text, [(start, end) for start, end, _ in located], verdicts)
         out = []
         for (start, end, i), flags in zip(located, verdicts):
-            family = flags["family"] or section_index.section_at(start) == "family_history"
+            section_flag = self.rules.section_flags.get(section_index.section_at(start))
+            if section_flag:
+                flags = {**flags, section_flag: True}
             out.append(
                 {
                     "start": start,
@@ -215,7 +218,7 @@ class NoteReader:
                     "negated": flags["negated"],
                     "historical": flags["historical"] or flags["resolved"],
                     "hypothetical": flags["hypothetical"] or flags["future"],
-                    "family": family,
+                    "family": flags["family"],
                     "uncertain": flags["uncertain"],
                 }
             )
@@ -441,21 +444,24 @@ class NoteReader:
         affirmative = self.rules.field_label_affirmative
         return not (affirmative is not None and affirmative.match(value))
 
-    def _mention(self, text, c: _Candidate, flags, sentences, section_index, form_absent: bool = False) -> Mention:
+    def _mention(self, text, c: _Candidate, flags, sentences, section_index, form: str | None = None) -> Mention:
         section = section_index.section_at(c.start)
-        if section == "family_history":
-            flags = {**flags, "family": True}
+        section_flag = self.rules.section_flags.get(section)
+        if section_flag:
+            flags = {**flags, section_flag: True}  # sections.yaml assertions: "FHx:", "Consent: risks ..."
         value = c.value
         for state in _STATE_ORDER:
             if flags[state]:
                 override = c.rule.states[state]
                 value = c.value if override == KEEP else override
-                if state == "negated" and form_absent and override == KEEP:
+                if state == "negated" and form == ABSENT and override == KEEP:
                     # a rule that keeps its value when negated holds its negation in its own words
                     # ("anticoagulation that cannot be held"); a form answering "No" for it says
                     # the label's statement is false
                     value = (not c.value) if isinstance(c.value, bool) else None
                 break
+        if form == UNANSWERED:
+            value = None  # a blank checklist row or "Not documented" states nothing, whatever the label says
         s_start, s_end = sentences[c.sentence]
         return Mention(
             key=c.rule.key,
@@ -560,12 +566,20 @@ def _unwrap(view: str, sentences: Sequence[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]]) -> list[bool]:
+ABSENT, UNANSWERED = "absent", "unanswered"  # what a form row says of the targets in its label
+
+
+def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list[dict[str, bool]],
+                        absent_when_met: Sequence[bool] = ()) -> list[str | None]:
     """A target inside the label of a form row answered "absent" ("Active infection
     ...... [ ]  [X]" under "Yes  No", "Coagulopathy ........ No") is negated, one inside
-    the label of a grid row left blank ("[ ]  [ ]") is uncertain (nlp.forms).
-    Returns, per span, whether a form answered it "absent"."""
-    absent = [False] * len(spans)
+    the label of a grid row left blank ("[ ]  [ ]") or a worksheet row "Not documented" is
+    uncertain (nlp.forms). A worksheet status "Met" negates a target whose criterion is its
+    absence (``absent_when_met``, per span: "Active infection    Met    none documented")
+    and keeps any other; "Not met" negates any other and keeps such a target.
+    Returns, per span, what a form answered: ``ABSENT``, ``UNANSWERED`` (no rule's
+    ``uncertain: keep`` asserts it) or None."""
+    absent: list[str | None] = [None] * len(spans)
     answers = form_answers(text)
     if not answers:
         return absent
@@ -574,11 +588,16 @@ def _apply_form_answers(text: str, spans: Sequence[tuple[int, int]], flags: list
         i = bisect.bisect_right(starts, start) - 1
         if i < 0 or end > answers[i][1]:
             continue
-        if answers[i][2] is None:
+        present = answers[i][2]
+        if present in (MET, NOT_MET):
+            criterion_is_absence = n < len(absent_when_met) and absent_when_met[n]
+            present = (present == MET) != criterion_is_absence
+        if present is None:
             f["uncertain"] = True
-        elif not answers[i][2]:
+            absent[n] = UNANSWERED
+        elif not present:
             f["negated"] = True
-            absent[n] = True
+            absent[n] = ABSENT
     return absent
 
 

@@ -48,7 +48,7 @@ something is over ("stopped", "removed"), the way a condition is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -189,10 +189,15 @@ class ExtractionRules:
     context: tuple[ContextRuleSpec, ...]
     sections: dict[str, list[str]]
     resolution: dict[str, dict[str, str]]
+    # sections.yaml assertions: section category -> the flag every mention in it carries
+    # ("family_history": family, "consent": hypothetical, a list of what could happen)
+    section_flags: dict[str, str] = field(default_factory=dict)
     # context.yaml field_labels: keys a "Label: value" label names without stating them, and
     # the values that do state them
     field_label_keys: frozenset[str] = frozenset()
     field_label_affirmative: re.Pattern | None = None
+    # context.yaml worksheet_status: keys whose criterion is their absence ("Active infection   Met")
+    absent_when_met: frozenset[str] = frozenset()
     abbreviations: tuple[Abbreviation, ...] = ()
     # context.yaml request_lists: a header line asking for records; its list items are requests
     request_header: re.Pattern | None = None
@@ -221,6 +226,8 @@ def _compile(pattern: str, source: str, node: str, flags: int = 0) -> re.Pattern
 
 
 KEEP = "keep"
+# the assertion flags a whole section can set on its mentions (sections.yaml assertions)
+SECTION_FLAGS = ("family", "hypothetical", "historical", "uncertain")
 
 
 def _state_value(raw: Any, state: str, value: Any, key_type: str) -> Any:
@@ -376,6 +383,14 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     if not isinstance(sections, dict):
         raise RulesError("sections.yaml: top-level 'sections' mapping is required")
     section_names = set(sections) | {"family_history", "none"}  # "none": before any section title
+    section_flags = sections_raw.get("assertions") or {}
+    if not isinstance(section_flags, dict):
+        raise RulesError("sections.yaml: 'assertions' must map section category -> flag")
+    for name, flag in section_flags.items():
+        if name not in section_names:
+            raise RulesError(f"sections.yaml: assertions[{name}]: unknown section; allowed: {sorted(section_names)}")
+        if flag not in SECTION_FLAGS:
+            raise RulesError(f"sections.yaml: assertions[{name}]: unknown flag {flag!r}; allowed: {list(SECTION_FLAGS)}")
 
     context_raw = _read_yaml(root / "context.yaml") or {}
     context_rules = []
@@ -404,6 +419,14 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     field_label_affirmative = (
         _compile(affirmative, "context.yaml", "field_labels.affirmative", re.IGNORECASE) if affirmative else None
     )
+
+    worksheet_raw = context_raw.get("worksheet_status") or {}
+    if not isinstance(worksheet_raw, dict) or set(worksheet_raw) - {"absent_when_met"}:
+        raise RulesError("context.yaml: worksheet_status: a mapping with 'absent_when_met' is required")
+    absent_when_met = frozenset(worksheet_raw.get("absent_when_met") or ())
+    for key in sorted(absent_when_met):
+        if key not in vocabulary() or vocabulary()[key].type != "bool":
+            raise RulesError(f"context.yaml: worksheet_status.absent_when_met: {key!r} is not a bool finding key")
 
     requests_raw = context_raw.get("request_lists") or {}
     if not isinstance(requests_raw, dict) or set(requests_raw) - {"header"}:
@@ -495,8 +518,10 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         context=tuple(context_rules),
         sections=sections,
         resolution=resolution,
+        section_flags=dict(section_flags),
         field_label_keys=field_label_keys,
         field_label_affirmative=field_label_affirmative,
+        absent_when_met=absent_when_met,
         abbreviations=abbreviations,
         request_header=request_header,
         retraction=retraction,

@@ -3,7 +3,8 @@
 A section starts at a title found at the start of a line and runs to the next title. A
 title followed by text on its own line ("FHx: mother with dementia") is an inline field:
 its section also ends at the next blank line, so an unrecognised header further down does
-not inherit it. ``SectionIndex.section_at(offset)`` gives the category an offset falls in
+not inherit it, and a field on a list item ("- Risks reviewed: infection, CSF leak") ends at
+the next item. ``SectionIndex.section_at(offset)`` gives the category an offset falls in
 (None before the first title or after an inline field has ended).
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from ..errors import RulesError
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LIST_MARK = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
+_NEXT_ITEM = re.compile(r"\n[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class SectionDetector:
                 blank = _BLANK_LINE.search(text, start, end)
                 if blank:
                     end = blank.start()
+                line_start = text.rfind("\n", 0, start) + 1
+                if _LIST_MARK.match(text, line_start):
+                    # "- Risks reviewed: infection, CSF leak" ends at its sibling "- No active infection"
+                    sibling = _NEXT_ITEM.search(text, start, end)
+                    if sibling:
+                        end = sibling.start() + 1
             ends.append(end)
         return SectionIndex(tuple(starts), tuple(categories), tuple(ends))
 
