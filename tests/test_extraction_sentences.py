@@ -60,6 +60,12 @@ def test_sentences_spans_index_the_original_text():
         ("FHx: mother with dementia.\nO:\nBP 120/80", "BP", "exam"),
         ("FHx: mother with dementia.\n\nUnrecognised header\nHe has dementia.", "He has", None),
         ("A:\n58 y/o M w/ FBSS", "FBSS", "assessment"),
+        # an inline field ends at the next line that is a field of its own, or at its sibling list item
+        ("FH: brother w/ schizophrenia.\nPCP (Dr. Lam) note 01/2026: no life-limiting dx, LE > 5 yrs.", "LE >", None),
+        ("FH: mother with dementia, father with\nstroke at 70.", "stroke", "family_history"),
+        ("- Risks reviewed: infection, CSF leak\n- No active infection at this time.", "No active", None),
+        ("- Risks reviewed: infection, CSF leak,\n  respiratory depression.", "respiratory", "consent"),
+        ("Consent: risks reviewed - infection, overdose/respiratory depression. Pt wishes to proceed.", "overdose", "consent"),
     ],
 )
 def test_sections_detect_titles_at_line_start(reader, text, offset_of, section):

@@ -171,6 +171,16 @@ CASES = [
      "active_infection", False),
     # a negated condition before "untreated ..." is not an untreated condition
     ("Today: PHQ-9 3, no depression, no untreated psychological issues, no SI.", "psych_untreated_issues", False),
+    # a denied diagnosis is not an unknown cause of the pain
+    ("Metastatic disease: none. Dx: failed back surgery syndrome.", "pain_etiology_documented", True),
+    ("Metastatic disease: none.", "pain_etiology_documented", None),
+    # a denied illness is not a denied prognosis; a PCP's quoted words are read
+    ("Metastatic disease: none. Life expectancy: no life-limiting illness, expected survival well over 5 yrs.",
+     "life_expectancy_months", 60.1),
+    ('- Life expectancy: PCP letter 07/15/2026 - no terminal illness, "life expectancy in excess of 10 years."',
+     "life_expectancy_months", 120.0),
+    ("FH: brother w/ schizophrenia. Mother w/ vascular dementia.\nPCP (Dr. Lam) note 01/2026: no life-limiting dx, "
+     "LE > 5 yrs.", "life_expectancy_months", 60.1),
     # a criteria worksheet's "Met" on a contraindication row says it is absent; "Not documented" says nothing
     ("CRITERIA                              STATUS          COMMENT\n"
      "Active infection / site infection     Met             none documented; afebrile at trial\n",

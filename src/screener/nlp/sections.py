@@ -3,8 +3,9 @@
 A section starts at a title found at the start of a line and runs to the next title. A
 title followed by text on its own line ("FHx: mother with dementia") is an inline field:
 its section also ends at the next blank line, so an unrecognised header further down does
-not inherit it, and a field on a list item ("- Risks reviewed: infection, CSF leak") ends at
-the next item. ``SectionIndex.section_at(offset)`` gives the category an offset falls in
+not inherit it, a field on a list item ("- Risks reviewed: infection, CSF leak") ends at
+the next item, and any inline field ends at the next line that is a field of its own
+("FH: brother w/ schizophrenia." / "PCP note 01/2026: LE > 5 yrs"). ``SectionIndex.section_at(offset)`` gives the category an offset falls in
 (None before the first title or after an inline field has ended).
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ..errors import RulesError
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _LIST_MARK = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
+# a line that is a field of its own: a short label (no sentence punctuation) and a colon
+_NEXT_FIELD = re.compile(r"\n[ \t]*[A-Z][^\n:;!?]{0,40}:(?!//)")
 _NEXT_ITEM = re.compile(r"\n[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]")
 
 
@@ -70,6 +73,9 @@ class SectionDetector:
                 blank = _BLANK_LINE.search(text, start, end)
                 if blank:
                     end = blank.start()
+                field = _NEXT_FIELD.search(text, start, end)
+                if field:
+                    end = field.start() + 1  # "FH: brother w/ schizophrenia." / "PCP note 01/2026: LE > 5 yrs"
                 line_start = text.rfind("\n", 0, start) + 1
                 if _LIST_MARK.match(text, line_start):
                     # "- Risks reviewed: infection, CSF leak" ends at its sibling "- No active infection"
