@@ -19,6 +19,7 @@ CASES = [
      "device_nonfunctional", False),
     ("His oral opioids have not failed; he simply wants to reduce pills.", "systemic_opioids_failed", None),
     ("Opioids have never failed him.", "systemic_opioids_failed", None),
+    ("PT, HEP and gabapentin have not failed; she wants fewer pills.", "conservative_therapy_failed", None),
     # a consent's list of risks is not what happened
     ("Intrathecal morphine trial performed 3/4 with 60% relief. Consent reviewed for the implant: risks include "
      "urinary retention, respiratory depression, infection and bleeding.", "trial_side_effects_minimal", None),

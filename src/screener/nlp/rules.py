@@ -354,17 +354,36 @@ def _phrase(term: str) -> str:
     return body + (r"\w*" if term.endswith("*") else "")
 
 
+# "...": between two parts of a composed form, anything within the sentence (no . ; or line
+# break), up to 160 characters: a list of therapies, then what became of them
+_SENTENCE_GAP = r"[^.;\n]{0,160}?"
+SENTENCE_GAP = "..."
+
+
 def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, source: str, node: str) -> str:
     """The regex of a composed rule: per form, its lexicons' terms in order, each part a
-    whole word or phrase, at most four words apart within one clause (``_CLAUSE_GAP``)."""
+    whole word or phrase, at most four words apart within one clause (``_CLAUSE_GAP``), or
+    anywhere later in the sentence where the form writes ``...`` between two parts."""
     lexicons = lexicons or {}
     alternatives = []
     for f, form in enumerate(forms):
-        if not form:
-            raise _err(source, f"{node}.compose[{f}]", "a form needs at least one lexicon name")
-        parts = ["(?<!\\w)(?:" + _lexicon_regex(name, lexicons, source, f"{node}.compose[{f}]") + ")(?!\\w)"
-                 for name in form]
-        alternatives.append(_CLAUSE_GAP.join(parts))
+        where = f"{node}.compose[{f}]"
+        names = [n for n in form if n != SENTENCE_GAP]
+        if not names:
+            raise _err(source, where, "a form needs at least one lexicon name")
+        if form[0] == SENTENCE_GAP or form[-1] == SENTENCE_GAP or any(
+                a == b == SENTENCE_GAP for a, b in zip(form, form[1:])):
+            raise _err(source, where, "'...' goes between two lexicon names")
+        regex = ""
+        gap = None
+        for name in form:
+            if name == SENTENCE_GAP:
+                gap = _SENTENCE_GAP
+                continue
+            part = "(?<!\\w)(?:" + _lexicon_regex(name, lexicons, source, where) + ")(?!\\w)"
+            regex += ("" if not regex else (gap or _CLAUSE_GAP)) + part
+            gap = None
+        alternatives.append(regex)
     return "|".join(f"(?:{a})" for a in alternatives)
 
 
@@ -505,6 +524,10 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         for stem in spec.trigger:
             triggers.setdefault(stem, set()).add(key)
         for rule_spec in spec.rules:
+            # a composed rule triggers on its forms' last part (its predicate), which every match holds
+            for form in rule_spec.compose or ():
+                for term in (lexicons or {}).get(form[-1], ()):
+                    triggers.setdefault(term.rstrip("*").split()[0].lower(), set()).add(key)
             if rule_spec.id in seen_ids:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
