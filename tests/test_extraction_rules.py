@@ -81,6 +81,7 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("context.yaml", "dated_blocks:\n  header: '", "dated_blocks:\n  header: '(", "dated_blocks.header"),
         ("context.yaml", "  absent_when_met: [active_infection,", "  absent_when_met: [age_years,", "worksheet_status.absent_when_met"),
         ("sections.yaml", "  consent: hypothetical", "  consent: maybe", "assertions[consent]: unknown flag"),
+        ("targets/00_common.yaml", "condition_term: ['*itis',", "condition_term: ['*it',", "'*it': a leading * needs one word"),
         ("targets/conservative.yaml", '- [therapy_item, "...", therapy_item,', '- ["...", therapy_item, therapy_item,',
          "conservative_failed.list_outcome].compose[0]: '...' goes between two lexicon names"),
         ("sections.yaml", "  consent: hypothetical", "  consentt: hypothetical", "assertions[consentt]: unknown section"),

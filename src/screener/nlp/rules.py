@@ -348,10 +348,13 @@ _CLAUSE_GAP = r"(?:[^\w.;,\n'/-]+[\w'/-]+){0,4}?[^\w.;,\n'/-]+"
 
 def _phrase(term: str) -> str:
     """A lexicon term as a regex: literal words, any run of whitespace between them, a
-    trailing ``*`` for any ending ("surgical*")."""
+    trailing ``*`` for any ending ("surgical*"), a leading one for any beginning of a
+    one-word term ("*itis": pancreatitis, arachnoiditis)."""
     stem = term[:-1] if term.endswith("*") else term
+    lead = stem.startswith("*")
+    stem = stem.lstrip("*")
     body = r"\s+".join(re.escape(word) for word in stem.split())
-    return body + (r"\w*" if term.endswith("*") else "")
+    return (r"\w*" if lead else "") + body + (r"\w*" if term.endswith("*") else "")
 
 
 # "...": between two parts of a composed form, anything within the sentence (no . ; or line
@@ -503,6 +506,9 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
                 raise _err(path.name, f"lexicons.{name}", "defined twice")
             if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
                 raise _err(path.name, f"lexicons.{name}", "a lexicon is a non-empty list of words or phrases")
+            for t in terms:
+                if t.startswith("*") and (" " in t.strip() or len(t.strip("*")) < 3):
+                    raise _err(path.name, f"lexicons.{name}", f"{t!r}: a leading * needs one word of 3 letters or more")
             lexicons[name] = terms
         for name, pattern in (data.pop("concepts", None) or {}).items():
             if name in concepts:
@@ -524,9 +530,12 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         for stem in spec.trigger:
             triggers.setdefault(stem, set()).add(key)
         for rule_spec in spec.rules:
-            # a composed rule triggers on its forms' last part (its predicate), which every match holds
+            # a composed rule triggers on its forms' last part that every match holds at a word start
+            # (its predicate, unless that has terms with any beginning: "*itis")
             for form in rule_spec.compose or ():
-                for term in (lexicons or {}).get(form[-1], ()):
+                parts = [(lexicons or {}).get(n, ()) for n in form if n != SENTENCE_GAP]
+                literal = [terms for terms in parts if terms and not any(t.startswith("*") for t in terms)]
+                for term in literal[-1] if literal else ():
                     triggers.setdefault(term.rstrip("*").split()[0].lower(), set()).add(key)
             if rule_spec.id in seen_ids:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
