@@ -172,6 +172,15 @@ CASES = [
      "active_infection", False),
     # a negated condition before "untreated ..." is not an untreated condition
     ("Today: PHQ-9 3, no depression, no untreated psychological issues, no SI.", "psych_untreated_issues", False),
+    # a clearance withdrawn later is no clearance; "never withdrawn" is no withdrawal
+    ("Psych eval 11/20/25 Dr. Okafor -- cleared, favorable candidate.\n\nADDENDUM 05/21/2026: Rec'd PCP note 5/6: new "
+     "MDD w/ passive SI, pt declined treatment. Spoke w/ Dr. Okafor by phone: psych clearance WITHDRAWN until "
+     "depression treated and stable.", "psych_clearance", False),
+    ("Rec'd PCP note 5/6: new MDD w/ passive SI, pt declined treatment.", "psych_untreated_issues", True),
+    ("Psychology: cleared. Psych clearance was never withdrawn.", "psych_clearance", True),
+    # a comparison of measurements is no doubt ("walked 400 ft vs 50 ft baseline")
+    ("Intrathecal trial 01/14/26. Result: 8/10 -> 3/10 (62.5% reduction), walked 400 ft vs 50 ft baseline.",
+     "trial_pain_reduction_pct", 62.5),
     # a denied diagnosis is not an unknown cause of the pain
     ("Metastatic disease: none. Dx: failed back surgery syndrome.", "pain_etiology_documented", True),
     ("Metastatic disease: none.", "pain_etiology_documented", None),

@@ -341,9 +341,10 @@ def _build_target(
     )
 
 
-# between two parts of a composed form: at most four words, within one clause (no . ; , or line break)
+# between two parts of a composed form: at most four words, within one clause (no . ; , or line break),
+# none of them a negation ("clearance was never withdrawn" is not a withdrawal)
 # (separators and words share no character: no backtracking blow-up)
-_CLAUSE_GAP = r"(?:[^\w.;,\n'/-]+[\w'/-]+){0,4}?[^\w.;,\n'/-]+"
+_CLAUSE_GAP = r"(?:[^\w.;,\n'/-]+(?!(?:not|never|no|cannot)(?![\w'/-])|[\w'/-]*n't(?![\w'/-]))[\w'/-]+){0,4}?[^\w.;,\n'/-]+"
 
 
 def _phrase(term: str) -> str:
