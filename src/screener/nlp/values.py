@@ -218,7 +218,8 @@ def duration_weeks(text: str, note_date: date | None = None) -> float | None:
     return _as_duration(_longest_months(text, note_date), 52.0 / 12.0)
 
 
-_START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced)\b", re.IGNORECASE)
+_START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?:dates?|dated|dating|goes|go|going)\s+(?:back\s+)?(?:from|to))\b",
+                         re.IGNORECASE)
 # after a start word, a full date is read as its month and year ("began 04/14/2026")
 _START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/\d{1,2}/(?P<y>(?:19|20)\d{2})\b")
 
