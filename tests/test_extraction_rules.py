@@ -222,3 +222,20 @@ def test_series_a_stated_percentage_beats_a_derived_one():
     found = screener.extract(text, note_date=NOTE_DATE)["opioid_wean_pct"]
     assert found.value == 38.9
     assert {e.rule_id for e in found.evidence} == {"wean.total_reduction"}
+
+
+def test_trigger_scan_sees_a_stem_that_starts_inside_a_phrase_stem(reader):
+    """"no other" (a phrase stem of a composed rule) does not hide "other programmable"."""
+    text = "✔ No infection, no coagulopathy, no other programmable devices, adequate body size"
+    stems = [m.group(0).lower() for m in reader._trigger_scan(text.lower(), False)]
+    assert "no other" in stems and "other programmable" in stems
+    found = [m for m in reader.read(text, NOTE_DATE) if m.key == "other_programmable_device"]
+    assert found and all(m.value is False for m in found)
+
+
+def test_composed_forms_trigger_on_their_most_selective_part():
+    from screener.nlp.rules import _form_triggers
+
+    lexicons = {"a": ["x", "y"], "b": ["did not control*", "all failed"], "c": ["*itis", "long term"]}
+    assert _form_triggers(["a", "...", "b"], lexicons) == ["all failed", "did not control"]
+    assert _form_triggers(["c", "a"], lexicons) == ["x", "y"]  # never a part with terms of any beginning

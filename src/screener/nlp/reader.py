@@ -46,6 +46,7 @@ _FLAG_OF_CATEGORY = {
 # precedence when several flags apply: the first that has an opinion decides the value
 _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
 _DIGEST_SENTENCES = 48
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(slots=True)
@@ -131,6 +132,15 @@ class NoteReader:
                                or rule.not_after or rule.near or rule.not_near or rule.scope)
             by_key.setdefault(rule.key, []).append((rule, rule.required, rule.regex.finditer, conditional))
         self._rules_by_key: dict[str, tuple[tuple, ...]] = {k: tuple(v) for k, v in by_key.items()}
+        # keys whose every rule needs a concept somewhere in the note (a trial key: an intrathecal
+        # trial in the note): a note without it skips those rules before any regex runs
+        self._note_scope: dict[str, tuple[str, ...]] = {}
+        for key, entries in by_key.items():
+            scopes = {(r.scope, r.scope_window) for r, *_ in entries}
+            if len(scopes) == 1:
+                (scope, window), = scopes
+                if scope and window == "note":
+                    self._note_scope[key] = tuple(scope)
         self._series = tuple((rule, series_target(rule)) for rule in self.rules.series)
 
         self.normalizer = Normalizer(self.rules.abbreviations)
@@ -228,8 +238,7 @@ class NoteReader:
     def _match(self, text, sentences, starts, section_index: SectionIndex, note_date) -> list[_Candidate]:
         keys_by_sentence: dict[int, set[str]] = {}
         lowered_note = text.lower() if text.isascii() else None
-        scan = self._trigger.finditer(text) if lowered_note is None else self._trigger_lowered.finditer(lowered_note)
-        for m in scan:
+        for m in self._trigger_scan(text if lowered_note is None else lowered_note, lowered_note is not None):
             keys = self._keys_of_stem.get(m.group(0).lower())
             if not keys:
                 continue
@@ -238,6 +247,10 @@ class NoteReader:
                 continue
             keys_by_sentence.setdefault(i, set()).update(keys)
         cache: dict[tuple, bool] = {}
+        whole = (0, len(text))
+        for i, keys in keys_by_sentence.items():
+            keys.difference_update([k for k in keys if k in self._note_scope and not all(
+                self._concept_in(name, whole, text, cache) for name in self._note_scope[k])])
         found: list[_Candidate] = []
         seen: set[tuple] = set()
         for i in sorted(keys_by_sentence):
@@ -292,6 +305,19 @@ class NoteReader:
                         seen.add((rule.id, start, end))
                         found.append(_Candidate(rule, start, end, i, value))
         return found
+
+    def _trigger_scan(self, text: str, lowered: bool):
+        """The trigger stems of ``text``, in order. A phrase stem ("no other") does not hide a
+        stem that starts inside it ("other programmable"): the scan goes on from its second word."""
+        pattern = self._trigger_lowered if lowered else self._trigger
+        pos = 0
+        while True:
+            m = pattern.search(text, pos)
+            if m is None:
+                return
+            yield m
+            space = _WHITESPACE.search(m.group(0))
+            pos = m.start() + space.end() if space else m.end()
 
     def _series_candidates(self, text, sentences) -> list[_Candidate]:
         """Values derived from several quantities (``nlp.series``): per group, the anchor and

@@ -391,6 +391,24 @@ def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, sou
     return "|".join(f"(?:{a})" for a in alternatives)
 
 
+def _form_triggers(form: list[str], lexicons: dict[str, list[str]]) -> list[str]:
+    """Trigger stems of a composed form: every match holds one term of each part, so the
+    terms of one part are sound triggers (phrases match across any whitespace). The part
+    chosen is the most selective (its shortest term is the longest), never one with terms
+    of any beginning ("*itis")."""
+    best: list[str] = []
+    best_score = -1
+    for name in form:
+        terms = lexicons.get(name, ()) if name != SENTENCE_GAP else ()
+        if not terms or any(t.startswith("*") for t in terms):
+            continue
+        stems = [" ".join(t.rstrip("*").lower().split()) for t in terms]
+        score = min(len(t) for t in stems)
+        if score > best_score:
+            best, best_score = stems, score
+    return sorted(set(best))
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -531,13 +549,9 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         for stem in spec.trigger:
             triggers.setdefault(stem, set()).add(key)
         for rule_spec in spec.rules:
-            # a composed rule triggers on its forms' last part that every match holds at a word start
-            # (its predicate, unless that has terms with any beginning: "*itis")
             for form in rule_spec.compose or ():
-                parts = [(lexicons or {}).get(n, ()) for n in form if n != SENTENCE_GAP]
-                literal = [terms for terms in parts if terms and not any(t.startswith("*") for t in terms)]
-                for term in literal[-1] if literal else ():
-                    triggers.setdefault(term.rstrip("*").split()[0].lower(), set()).add(key)
+                for stem in _form_triggers(form, lexicons or {}):
+                    triggers.setdefault(stem, set()).add(key)
             if rule_spec.id in seen_ids:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
@@ -578,7 +592,10 @@ def _lexicon_regex(name: str, lexicons: dict[str, list[str]], source: str, node:
     if name not in lexicons:
         raise _err(source, node, f"unknown lexicon {name!r}; allowed: {sorted(lexicons)}")
     terms = sorted(lexicons[name], key=len, reverse=True)  # longest first
-    return "|".join(_phrase(t) for t in terms)
+    # the terms of any beginning share one scan of the word ("\w*(?:itis|opathy)", not one per term)
+    endings = [re.escape(t.strip("*")) for t in terms if t.startswith("*") and not t.endswith("*")]
+    rest = [_phrase(t) for t in terms if not (t.startswith("*") and not t.endswith("*"))]
+    return "|".join(rest + ([r"\w*(?:" + "|".join(endings) + r")"] if endings else []))
 
 
 def _words_of(names: list[str], lexicons: dict[str, list[str]], source: str, node: str) -> re.Pattern | None:
