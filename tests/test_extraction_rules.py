@@ -81,6 +81,8 @@ def _copy_rules(tmp_path: Path) -> Path:
         ("context.yaml", "dated_blocks:\n  header: '", "dated_blocks:\n  header: '(", "dated_blocks.header"),
         ("context.yaml", "  absent_when_met: [active_infection,", "  absent_when_met: [age_years,", "worksheet_status.absent_when_met"),
         ("sections.yaml", "  consent: hypothetical", "  consent: maybe", "assertions[consent]: unknown flag"),
+        ("targets/psych.yaml", "or_note_kind: [psych_evaluation]", "or_note_kind: [psych_report]", "unknown note kind 'psych_report'"),
+        ("note_kinds.yaml", "  trial_procedure: '\\b(?:", "  trial_procedure: '(\\b(?:", "kinds.trial_procedure"),
         ("targets/00_common.yaml", "condition_term: ['*itis',", "condition_term: ['*it',", "'*it': a leading * needs one word"),
         ("targets/conservative.yaml", '- [therapy_item, "...", therapy_item,', '- ["...", therapy_item, therapy_item,',
          "conservative_failed.list_outcome].compose[0]: '...' goes between two lexicon names"),
@@ -239,3 +241,33 @@ def test_composed_forms_trigger_on_their_most_selective_part():
     lexicons = {"a": ["x", "y"], "b": ["did not control*", "all failed"], "c": ["*itis", "long term"]}
     assert _form_triggers(["a", "...", "b"], lexicons) == ["all failed", "did not control"]
     assert _form_triggers(["c", "a"], lexicons) == ["x", "y"]  # never a part with terms of any beginning
+
+
+TRIAL_NOTE = """PROCEDURE: INTRATHECAL TRIAL (single shot)        DOS 01/14/2026
+Pt: DOE, J   52M
+IT morphine 0.2 mg at L2-3 under fluoro, CSF clear.
+
+  Time    NRS   Walk test (ft)
+  pre      8        50
+  4 h      3       400
+
+RESULT: 8/10 -> 2/10, ~75% reduction. Pt walked the full corridor.
+"""
+OFFICE_NOTE = """FAMILY MEDICINE OFFICE VISIT
+Pt: DOE, J   52M
+PCP: R. Gaudet, MD
+
+Knee: after the steroid injection, RESULT: 8/10 -> 2/10, ~75% reduction.
+
+Plan: pain clinic is arranging an IT trial next month.
+"""
+
+
+@pytest.mark.parametrize("text, kinds, relief", [
+    (TRIAL_NOTE, {"trial_procedure"}, 75.0),       # a trial note: its result line is the trial's
+    (OFFICE_NOTE, set(), None),                    # an office note that names a trial to come: not
+])
+def test_note_kind_stands_for_the_trial_near_a_relief_figure(reader, text, kinds, relief):
+    assert set(reader.note_kinds(text)) == kinds
+    found = screener.extract(text, note_date=NOTE_DATE).get("trial_pain_reduction_pct")
+    assert (found.value if found else None) == relief

@@ -47,6 +47,8 @@ _FLAG_OF_CATEGORY = {
 _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
 _DIGEST_SENTENCES = 48
 _WHITESPACE = re.compile(r"\s+")
+_LETTER = re.compile(r"[A-Za-z]")
+_TITLE_CHARS = 100  # a head line longer than this is prose, not a note's title
 
 
 @dataclass(slots=True)
@@ -168,8 +170,10 @@ class NoteReader:
         starts = [s for s, _ in sentences]
         section_index = self.sections.index(text)
         # same length: offsets are shared with ``text``
-        view = _unwrap(spelled_numbers_view(ocr_view(text)), sentences)
-        candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date))
+        ocr = ocr_view(text)
+        view = _unwrap(spelled_numbers_view(ocr), sentences)
+        kinds = self.note_kinds(ocr)  # OCR'd titles too ("PROCEDURE NOTE - lNTRATHECAL DRUG TRlAL")
+        candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date, kinds))
         if self._series:
             candidates += self._series_candidates(view, sentences)
         if not candidates:
@@ -235,7 +239,16 @@ class NoteReader:
         return out
 
     # ------------------------------------------------------------------ steps
-    def _match(self, text, sentences, starts, section_index: SectionIndex, note_date) -> list[_Candidate]:
+    def note_kinds(self, text: str) -> frozenset[str]:
+        """The kinds of ``text`` (note_kinds.yaml): those whose title is in its head."""
+        if not self.rules.note_kinds:
+            return frozenset()
+        lines = [line for line in text[:4000].split("\n") if _LETTER.search(line)][:self.rules.note_head_lines]
+        head = "\n".join(line for line in lines if len(line.strip()) <= _TITLE_CHARS)  # titles, not prose
+        return frozenset(name for name, title in self.rules.note_kinds.items() if title.search(head))
+
+    def _match(self, text, sentences, starts, section_index: SectionIndex, note_date,
+               kinds: frozenset[str] = frozenset()) -> list[_Candidate]:
         keys_by_sentence: dict[int, set[str]] = {}
         lowered_note = text.lower() if text.isascii() else None
         for m in self._trigger_scan(text if lowered_note is None else lowered_note, lowered_note is not None):
@@ -278,7 +291,7 @@ class NoteReader:
                         if start < 0 or start == end or (rule.id, start, end) in seen:
                             continue
                         if conditional and not self._conditions_hold(rule, text, i, sentences, section_index,
-                                                                     start, end, cache):
+                                                                     start, end, cache, kinds):
                             continue
                         value = rule.value
                         if rule.parser:
@@ -341,7 +354,8 @@ class NoteReader:
                 out.extend(_Candidate(target, q.start, q.end, q.sentence, value) for q in (first, last))
         return out
 
-    def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache) -> bool:
+    def _conditions_hold(self, rule, text, i, sentences, section_index, start, end, cache,
+                         kinds: frozenset[str] = frozenset()) -> bool:
         if rule.sections is not None or rule.not_sections is not None:
             section = section_index.section_at(start) or "none"
             if rule.sections is not None and section not in rule.sections:
@@ -353,7 +367,7 @@ class NoteReader:
             return False
         if rule.not_after and rule.not_after.search(text[end:min(s_end, end + 40)]):
             return False
-        if rule.near:
+        if rule.near and not (rule.or_note_kind and rule.or_note_kind & kinds):
             window = self._window(rule.window, text, i, sentences, section_index, start)
             if not all(self._concept_in(name, window, text, cache) for name in rule.near):
                 return False

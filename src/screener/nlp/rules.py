@@ -99,6 +99,8 @@ class TargetRuleSpec(_Strict):
     uncertain: Any = UNSET
     family: Any = UNSET
     near: list[str] = []
+    # note kinds (note_kinds.yaml) whose notes stand for the `near` concepts
+    or_note_kind: list[str] = []
     not_near: list[str] = []
     window: Literal["sentence", "neighbors", "section", "note"] = "sentence"
     not_near_window: Literal["sentence", "neighbors", "section", "note"] | None = None
@@ -173,6 +175,8 @@ class TargetRule:
     source: str
     examples: tuple[str, ...] = ()
     counter_examples: tuple[str, ...] = ()
+    # note kinds whose notes stand for ``near`` (note_kinds.yaml)
+    or_note_kind: frozenset[str] = frozenset()
     # the key block's scope: concepts that must all be in ``scope_window``
     scope: tuple[str, ...] = ()
     scope_window: str = "note"
@@ -189,6 +193,9 @@ class ExtractionRules:
     context: tuple[ContextRuleSpec, ...]
     sections: dict[str, list[str]]
     resolution: dict[str, dict[str, str]]
+    # note_kinds.yaml: kind -> title pattern matched in the note's head, and the head's length
+    note_kinds: dict[str, re.Pattern] = field(default_factory=dict)
+    note_head_lines: int = 8
     # sections.yaml assertions: section category -> the flag every mention in it carries
     # ("family_history": family, "consent": hypothetical, a list of what could happen)
     section_flags: dict[str, str] = field(default_factory=dict)
@@ -270,7 +277,7 @@ def _expand(pattern: str, macros: dict[str, str], source: str, node: str) -> str
 def _build_target(
     spec: TargetRuleSpec, key: str, source: str, concepts: dict, section_names: set, macros: dict[str, str],
     defaults: dict[str, Any] | None = None, scope: ScopeSpec | None = None,
-    lexicons: dict[str, list[str]] | None = None,
+    lexicons: dict[str, list[str]] | None = None, note_kinds: dict[str, re.Pattern] | None = None,
 ) -> TargetRule:
     node = f"{key}.rules[{spec.id}]"
     key_type = vocabulary()[key].type
@@ -290,6 +297,11 @@ def _build_target(
     for name in (*spec.near, *spec.not_near, *(spec.lower_bound_unless or ())):
         if name not in concepts:
             raise _err(source, node, f"unknown concept {name!r}; allowed: {sorted(concepts)}")
+    for name in spec.or_note_kind:
+        if name not in (note_kinds or {}):
+            raise _err(source, node, f"unknown note kind {name!r}; allowed: {sorted(note_kinds or {})}")
+    if spec.or_note_kind and not spec.near:
+        raise _err(source, node, "or_note_kind stands for the near concepts: give near too")
     for name in scope.near if scope else ():
         if name not in concepts:
             raise _err(source, f"{key}.scope", f"unknown concept {name!r}; allowed: {sorted(concepts)}")
@@ -325,6 +337,7 @@ def _build_target(
         lower_bound_unless=_compile("|".join(f"(?:{concepts[c].pattern})" for c in spec.lower_bound_unless), source, node,
                                     re.IGNORECASE) if spec.lower_bound_unless is not None else None,
         near=tuple(spec.near),
+        or_note_kind=frozenset(spec.or_note_kind),
         not_near=tuple(spec.not_near),
         window=spec.window,
         not_near_window=spec.not_near_window or spec.window,
@@ -424,6 +437,14 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
     if not isinstance(sections, dict):
         raise RulesError("sections.yaml: top-level 'sections' mapping is required")
     section_names = set(sections) | {"family_history", "none"}  # "none": before any section title
+    kinds_raw = _read_yaml(root / "note_kinds.yaml") if (root / "note_kinds.yaml").exists() else {}
+    if not isinstance(kinds_raw, dict) or set(kinds_raw) - {"head_lines", "kinds"}:
+        raise RulesError("note_kinds.yaml: a mapping with 'head_lines' and 'kinds' is required")
+    note_kinds = {name: _compile(pattern, "note_kinds.yaml", f"kinds.{name}", re.IGNORECASE)
+                  for name, pattern in (kinds_raw.get("kinds") or {}).items()}
+    note_head_lines = kinds_raw.get("head_lines", 8)
+    if not isinstance(note_head_lines, int) or note_head_lines < 1:
+        raise RulesError("note_kinds.yaml: head_lines must be a positive integer")
     section_flags = sections_raw.get("assertions") or {}
     if not isinstance(section_flags, dict):
         raise RulesError("sections.yaml: 'assertions' must map section category -> flag")
@@ -556,7 +577,7 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
                 raise _err(source, f"{key}.rules[{rule_spec.id}]", f"duplicate rule id (also in {seen_ids[rule_spec.id]})")
             seen_ids[rule_spec.id] = source
             targets.append(_build_target(rule_spec, key, source, concepts, section_names, macros, spec.defaults,
-                                         spec.scope, lexicons))
+                                         spec.scope, lexicons, note_kinds))
     series = _load_series(root / "derivations.yaml", lexicons)
     return ExtractionRules(
         targets=tuple(targets),
@@ -566,6 +587,8 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         sections=sections,
         resolution=resolution,
         section_flags=dict(section_flags),
+        note_kinds=note_kinds,
+        note_head_lines=note_head_lines,
         field_label_keys=field_label_keys,
         field_label_affirmative=field_label_affirmative,
         absent_when_met=absent_when_met,
