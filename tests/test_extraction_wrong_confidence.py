@@ -184,6 +184,12 @@ CASES = [
     # a denied diagnosis is not an unknown cause of the pain
     ("Metastatic disease: none. Dx: failed back surgery syndrome.", "pain_etiology_documented", True),
     ("Metastatic disease: none.", "pain_etiology_documented", None),
+    # a clinician's own estimate is not a hypothetical; an expectation stays one (it may be replaced later)
+    ("From a general medical standpoint he has no life limiting illness and I would put his life expectancy well "
+     "beyond ten years.", "life_expectancy_months", 120.0),
+    ("Given this response I would expect survival in the range of a year or more.", "life_expectancy_months", None),
+    # an expansion of ">" ("more than") does not push the figure out of reach
+    ("Life expectancy not limited by his disease - many years (> 5 years).", "life_expectancy_months", 60.1),
     # a denied illness is not a denied prognosis; a PCP's quoted words are read
     ("Metastatic disease: none. Life expectancy: no life-limiting illness, expected survival well over 5 yrs.",
      "life_expectancy_months", 60.1),
