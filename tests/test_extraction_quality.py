@@ -41,3 +41,16 @@ def test_quality_engine_reproduces_every_gold_determination_from_gold_findings(c
         got = determine(case.findings, service_date=case.service_date)
         for payer, status in case.determinations.items():
             assert got[payer]["status"] == status, (case.case_id, payer)
+
+
+@pytest.mark.slow
+def test_quality_negex_assertion_bars():
+    """The issue's bars on the NegEx/ConText test set the project ships: negation F1 >= 0.96,
+    hypothetical F1 >= 0.85."""
+    from screener.evaluation.assertion_benchmark import default_negex_path, evaluate_assertion, screener_assertion
+
+    scores = evaluate_assertion(default_negex_path(), systems={"screener": screener_assertion},
+                                include_published=False).scores
+    f1 = {r["dimension"]: r["f1"] for r in scores.to_dict(orient="records") if r["system"] == "screener"}
+    assert f1["negation"] >= 0.96
+    assert f1["hypothetical"] >= 0.85
