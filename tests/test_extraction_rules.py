@@ -271,3 +271,12 @@ def test_note_kind_stands_for_the_trial_near_a_relief_figure(reader, text, kinds
     assert set(reader.note_kinds(text)) == kinds
     found = screener.extract(text, note_date=NOTE_DATE).get("trial_pain_reduction_pct")
     assert (found.value if found else None) == relief
+
+
+@pytest.mark.parametrize("text, key, value", [
+    ("Conservative tx .................... since 08/2024, failed (see consult 06/16/2026)", "conservative_therapy_failed", True),
+    ("Life expectancy ___________________ > 12 months, no life-limiting illness", "life_expectancy_months", 12.1),
+])
+def test_rules_read_across_dot_and_underscore_leaders(text, key, value):
+    found = screener.extract(text, note_date=NOTE_DATE).get(key)
+    assert (found.value if found else None) == value

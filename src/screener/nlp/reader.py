@@ -171,7 +171,7 @@ class NoteReader:
         section_index = self.sections.index(text)
         # same length: offsets are shared with ``text``
         ocr = ocr_view(text)
-        view = _unwrap(spelled_numbers_view(ocr), sentences)
+        view = _blank_leaders(_unwrap(spelled_numbers_view(ocr), sentences))
         kinds = self.note_kinds(ocr)  # OCR'd titles too ("PROCEDURE NOTE - lNTRATHECAL DRUG TRlAL")
         candidates = _drop_contained(self._match(view, sentences, starts, section_index, note_date, kinds))
         if self._series:
@@ -604,6 +604,18 @@ def _unwrap(view: str, sentences: Sequence[tuple[int, int]]) -> str:
         return view
     pieces.append(view[cursor:])
     return "".join(pieces)
+
+
+_LEADER = re.compile(r"\.{4,}|_{4,}|…+")
+
+
+def _blank_leaders(view: str) -> str:
+    """The view with dot and underscore leaders made spaces (same length): a rule reads
+    "Conservative tx ............ since 08/2024, failed" as it reads "Conservative tx since
+    08/2024, failed" (forms read their leaders in the original text)."""
+    if "...." not in view and "____" not in view and "…" not in view:
+        return view
+    return _LEADER.sub(lambda m: " " * len(m.group(0)), view)
 
 
 ABSENT, UNANSWERED = "absent", "unanswered"  # what a form row says of the targets in its label
