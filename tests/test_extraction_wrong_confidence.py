@@ -20,6 +20,9 @@ CASES = [
     ("His oral opioids have not failed; he simply wants to reduce pills.", "systemic_opioids_failed", None),
     ("Opioids have never failed him.", "systemic_opioids_failed", None),
     ("PT, HEP and gabapentin have not failed; she wants fewer pills.", "conservative_therapy_failed", None),
+    ("Assessment: Successful IT trial in a patient who meets pre-trial criteria (surgery not indicated per spine, "
+     "psych cleared, failed > 6 mo conservative care within the past year, OIH ruled out).",
+     "conservative_therapy_failed", None),
     # a consent's list of risks is not what happened
     ("Intrathecal morphine trial performed 3/4 with 60% relief. Consent reviewed for the implant: risks include "
      "urinary retention, respiratory depression, infection and bleeding.", "trial_side_effects_minimal", None),
