@@ -20,6 +20,12 @@ CASES = [
     ("His oral opioids have not failed; he simply wants to reduce pills.", "systemic_opioids_failed", None),
     ("Opioids have never failed him.", "systemic_opioids_failed", None),
     ("PT, HEP and gabapentin have not failed; she wants fewer pills.", "conservative_therapy_failed", None),
+    # set 23 first measurement: a past behaviour with its end date, a tolerated drug in the allergy line,
+    # a mild leukopenia, a lone "item N" line in a block of "item Y | item N" lines
+    ("Substances: binge drinking in college (until 2023), none since the accident - AUDIT 0.", "substance_use_disorder", False),
+    ("ALLERGIES: NKDA (TOLERATES MORPHINE AND HYDROMORPHONE).", "drug_allergy", False),
+    ("LABS 05/15/2026: WBC 3.1 (MILD CHEMO-RELATED LEUKOPENIA, NOT PROFOUND), ANC 1.9.", "leukopenia_or_pancytopenia", None),
+    ("Infection at pocket N | active systemic infection N\nAllergy to baclofen N\n", "drug_allergy", False),
     ("Assessment: Successful IT trial in a patient who meets pre-trial criteria (surgery not indicated per spine, "
      "psych cleared, failed > 6 mo conservative care within the past year, OIH ruled out).",
      "conservative_therapy_failed", None),

@@ -129,6 +129,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
     mark_list: list[tuple[int, int, bool]] | None = None  # items (start, end, marked) under a mark-list header
     grid: tuple | None = None  # (column of the first label, of the second, first is yes, of "unknown")
     rows_left = 0
+    inline_block = False  # the line before held "item Y | item N" answers
     previous: tuple[int, str, bool] | None = None  # (start, text, answered) of the line before
     blank_rows: list[tuple[int, int]] = []  # grid rows with nothing under the answer columns
     for start, line in _lines(text):
@@ -141,7 +142,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
             answers.extend((a, b, True if marked else (False if none else None)) for a, b, marked in boxes)
             boxes = []
         if not line.strip():
-            grid, previous = None, None
+            grid, previous, inline_block = None, None, False
             if mark_list is not None:
                 answers.extend(_close_mark_list(mark_list, none_marked=False))
                 mark_list = None
@@ -164,6 +165,13 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
             mark_list.append((item_start, start + len(line.rstrip()), bool(marked)))
             continue
         inline = _inline_answers(line) if inline_layouts else None
+        if not inline and inline_block:
+            # one item alone on its line inside a block of "item Y | item N" lines ("Allergy to baclofen N")
+            lone = _PIPE_ITEM.fullmatch(line)
+            if lone and len(lone.group("label").split()) <= 8 and _polarity(lone.group("answer")) is not None:
+                lead = len(lone.group("label")) - len(lone.group("label").lstrip(" \t"))
+                inline = [(lone.start("label") + lead, lone.start("answer"), _polarity(lone.group("answer")))]
+        inline_block = bool(inline)
         if inline:
             answers.extend((start + s, start + e, present) for s, e, present in inline)
             previous = (start, line, True)
