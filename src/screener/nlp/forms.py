@@ -168,9 +168,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
         if not inline and inline_block:
             # one item alone on its line inside a block of "item Y | item N" lines ("Allergy to baclofen N")
             lone = _PIPE_ITEM.fullmatch(line)
-            if lone and len(lone.group("label").split()) <= 8 and _polarity(lone.group("answer")) is not None:
-                lead = len(lone.group("label")) - len(lone.group("label").lstrip(" \t"))
-                inline = [(lone.start("label") + lead, lone.start("answer"), _polarity(lone.group("answer")))]
+            item = _pipe_item_answer(lone) if lone else None
+            inline = [item] if item else None
         inline_block = bool(inline)
         if inline:
             answers.extend((start + s, start + e, present) for s, e, present in inline)
@@ -342,13 +341,19 @@ def _inline_answers(line: str) -> list[tuple[int, int, bool]]:
         cursor = m.end()
     if out or line.count("|") < 1:
         return out
-    for m in _PIPE_ITEM.finditer(line):
-        label = m.group("label")
-        lead = len(label) - len(label.lstrip(" \t|"))
-        present = _polarity(m.group("answer"))
-        if present is not None and len(label.split()) <= 8:
-            out.append((m.start("label") + lead, m.start("answer"), present))
+    out = [a for a in map(_pipe_item_answer, _PIPE_ITEM.finditer(line)) if a is not None]
     return out if len(out) >= 2 else []
+
+
+def _pipe_item_answer(m: re.Match) -> tuple[int, int, bool] | None:
+    """(label_start, label_end, present) of one ``Label Y`` item, or None when the answer
+    is no choice or the label too long to be one."""
+    label = m.group("label")
+    lead = len(label) - len(label.lstrip(" \t|"))
+    present = _polarity(m.group("answer"))
+    if present is None or len(label.split()) > 8:
+        return None
+    return m.start("label") + lead, m.start("answer"), present
 
 
 def _header_columns(line: str) -> tuple[float, float, bool, float | None] | None:

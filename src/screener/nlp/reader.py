@@ -222,9 +222,7 @@ class NoteReader:
         _apply_form_answers(text, [(start, end) for start, end, _ in located], verdicts)
         out = []
         for (start, end, i), flags in zip(located, verdicts):
-            section_flag = self.rules.section_flags.get(section_index.section_at(start))
-            if section_flag:
-                flags = {**flags, section_flag: True}
+            flags = self._with_section_flag(flags, section_index.section_at(start))
             out.append(
                 {
                     "start": start,
@@ -484,11 +482,15 @@ class NoteReader:
         affirmative = self.rules.field_label_affirmative
         return not (affirmative is not None and affirmative.match(value))
 
+    def _with_section_flag(self, flags: dict[str, bool], section: str | None) -> dict[str, bool]:
+        """``flags`` with the flag its section sets on every mention (sections.yaml
+        ``assertions``: "FHx: ..." is family, "Consent: risks ..." hypothetical)."""
+        section_flag = self.rules.section_flags.get(section)
+        return {**flags, section_flag: True} if section_flag else flags
+
     def _mention(self, text, c: _Candidate, flags, sentences, section_index, form: str | None = None) -> Mention:
         section = section_index.section_at(c.start)
-        section_flag = self.rules.section_flags.get(section)
-        if section_flag:
-            flags = {**flags, section_flag: True}  # sections.yaml assertions: "FHx:", "Consent: risks ..."
+        flags = self._with_section_flag(flags, section)
         value = c.value
         for state in _STATE_ORDER:
             if flags[state]:
