@@ -218,6 +218,13 @@ CASES = [
     ("CRITERIA                              STATUS          COMMENT\n"
      "Dementia                              Not met         MoCA 14/30, neurology dx 2025\n",
      "dementia", True),
+    # a risk list the consent covered, closed by its own denial, is no infection; a recommendation
+    # closing its clause says nothing of what was tried
+    ("- Consent had included respiratory depression, PDPH, infection, bleeding, nerve injury - none occurred.",
+     "active_infection", None),
+    ("Side effects watched for: infection, bleeding, nerve injury: none of these occurred.", "active_infection", False),
+    ("Favorable candidate for intrathecal therapy. No CBT recommended.", "behavioral_therapy_tried", None),
+    ("Completed 10 sessions of CBT as recommended, minimal benefit.", "behavioral_therapy_tried", True),
 ]
 
 
