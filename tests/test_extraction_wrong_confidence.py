@@ -225,6 +225,16 @@ CASES = [
     ("Side effects watched for: infection, bleeding, nerve injury: none of these occurred.", "active_infection", False),
     ("Favorable candidate for intrathecal therapy. No CBT recommended.", "behavioral_therapy_tried", None),
     ("Completed 10 sessions of CBT as recommended, minimal benefit.", "behavioral_therapy_tried", True),
+    # a count that came back is no cytopenia now; a pump alarm that "recovered" still happened
+    ("Pancreatic adenocarcinoma on gem/nab-paclitaxel - C5 held last wk for neutropenia, ANC now recovered per onc.",
+     "leukopenia_or_pancytopenia", False),
+    ("Neutropenia (ANC 0.6), has not recovered.", "leukopenia_or_pancytopenia", True),
+    ("Event log: 03/11/2026 08:14  MOTOR STALL - CRITICAL ALARM  (recovered 08:55, 41 min)", "device_failure_alert", True),
+    # a diagnosis preferred over another denies the other; a plan's choice does not
+    ("No signs of cellulitis or abscess; presentation c/w CRPS vasomotor changes rather than infection.",
+     "active_infection", False),
+    ("If the trial is successful we would proceed with an external pump rather than a fully implanted device.",
+     "other_programmable_device", None),
 ]
 
 
