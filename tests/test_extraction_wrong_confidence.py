@@ -235,6 +235,16 @@ CASES = [
      "active_infection", False),
     ("If the trial is successful we would proceed with an external pump rather than a fully implanted device.",
      "other_programmable_device", None),
+    # a cytopenia graded mild is not the profound one; a side effect that happened once and passed, or a
+    # protocol against it, does not make the trial's side effects more than minimal
+    ("Problem list: 4. Chemotherapy-related leukopenia, mild", "leukopenia_or_pancytopenia", None),
+    ("Problem list: 4. Chemotherapy-related leukopenia, mild anemia", "leukopenia_or_pancytopenia", True),
+    ("IT morphine trial 5/2: Side effects: urinary retention once on day 1 requiring a single straight catheterization, "
+     "then voided normally. Tolerated the trial well with minimal side effects.", "trial_side_effects_minimal", True),
+    ("IT trial day 2. Side effects: nausea day 1, mild itching. Generally side effects mild.", "trial_side_effects_minimal", True),
+    ("IT trial: side effects were not tolerable.", "trial_side_effects_minimal", False),
+    ("IT morphine trial complicated by urinary retention requiring Foley catheterization for 2 days.",
+     "trial_side_effects_minimal", False),
 ]
 
 
