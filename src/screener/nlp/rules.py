@@ -380,7 +380,8 @@ SENTENCE_GAP = "..."
 def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, source: str, node: str) -> str:
     """The regex of a composed rule: per form, its lexicons' terms in order, each part a
     whole word or phrase, at most four words apart within one clause (``_CLAUSE_GAP``), or
-    anywhere later in the sentence where the form writes ``...`` between two parts."""
+    anywhere later in the sentence where the form writes ``...`` between two parts. A part
+    may name several lexicons, ``a|b``: a term of any of them."""
     lexicons = lexicons or {}
     alternatives = []
     for f, form in enumerate(forms):
@@ -397,7 +398,7 @@ def _composed(forms: list[list[str]], lexicons: dict[str, list[str]] | None, sou
             if name == SENTENCE_GAP:
                 gap = _SENTENCE_GAP
                 continue
-            part = "(?<!\\w)(?:" + _lexicon_regex(name, lexicons, source, where) + ")(?!\\w)"
+            part = "(?<!\\w)(?:" + "|".join(_lexicon_regex(n, lexicons, source, where) for n in name.split("|")) + ")(?!\\w)"
             regex += ("" if not regex else (gap or _CLAUSE_GAP)) + part
             gap = None
         alternatives.append(regex)
@@ -412,7 +413,7 @@ def _form_triggers(form: list[str], lexicons: dict[str, list[str]]) -> list[str]
     best: list[str] = []
     best_score = -1
     for name in form:
-        terms = lexicons.get(name, ()) if name != SENTENCE_GAP else ()
+        terms = [t for n in name.split("|") for t in lexicons.get(n, ())] if name != SENTENCE_GAP else ()
         if not terms or any(t.startswith("*") for t in terms):
             continue
         stems = [" ".join(t.rstrip("*").lower().split()) for t in terms]
