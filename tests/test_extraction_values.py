@@ -35,6 +35,9 @@ NOTE_DATE = date(2026, 3, 1)
         ("duration_weeks", "x 8 wks", 8.0),
         ("duration_weeks", "for three months", 13.0),
         ("duration_weeks", "10 weeks", 10.0),
+        # a full start date counts in days for weeks (note date 2026-03-01): 02/08 is 3 weeks, not "one month"
+        ("duration_weeks", "Oral baclofen started 02/08/2026 - titrating", 3.0),
+        ("duration_weeks", "baclofen since 01/2026", 8.7),  # a month start keeps month precision (2 months)
         ("life_expectancy", "6-12 months", 6.0),
         ("life_expectancy", "weeks to months", 1.0),
         ("life_expectancy", "less than 3 months", 2.9),

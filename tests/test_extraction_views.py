@@ -89,6 +89,12 @@ def test_views_identity_when_nothing_to_write_out():
         ("LE > 1 yr per oncology.", "life_expectancy_months", 12.1, "LE > 1 yr"),
         ("Failed cons tx x 8 mo, w/ PT.", "conservative_therapy_months", 8.0, "cons tx x 8 mo"),
         ("Pt failed >12 mo of care.", "conservative_therapy_months", 12.1, "failed >12 mo of"),
+        # approximators read as the one the rules know ("roughly" / "around" -> "about", "in excess of" -> "more than")
+        ("He has had conservative treatment for roughly seven years.", "conservative_therapy_months", 84.0,
+         "conservative treatment for roughly seven years"),
+        ("Conservative care for well over 2 years.", "conservative_therapy_months", 24.1, "Conservative care for well over 2 years"),
+        ("Life expectancy in excess of 10 years per PCP.", "life_expectancy_months", 120.1, None),
+        ("Oxycodone around the clock for 4 years.", "opioids_fixed_schedule", True, None),  # "around" only before a number
     ],
 )
 def test_views_rules_read_written_out_text_and_quote_the_original(reader, text, key, value, quote):

@@ -203,7 +203,7 @@ CASES = [
     ("Metastatic disease: none. Life expectancy: no life-limiting illness, expected survival well over 5 yrs.",
      "life_expectancy_months", 60.1),
     ('- Life expectancy: PCP letter 07/15/2026 - no terminal illness, "life expectancy in excess of 10 years."',
-     "life_expectancy_months", 120.0),
+     "life_expectancy_months", 120.1),  # "in excess of" is "more than": a lower bound
     ("FH: brother w/ schizophrenia. Mother w/ vascular dementia.\nPCP (Dr. Lam) note 01/2026: no life-limiting dx, "
      "LE > 5 yrs.", "life_expectancy_months", 60.1),
     # a criteria worksheet's "Met" on a contraindication row says it is absent; "Not documented" says nothing
@@ -244,7 +244,13 @@ CASES = [
     ("IT trial day 2. Side effects: nausea day 1, mild itching. Generally side effects mild.", "trial_side_effects_minimal", True),
     ("IT trial: side effects were not tolerable.", "trial_side_effects_minimal", False),
     ("IT morphine trial complicated by urinary retention requiring Foley catheterization for 2 days.",
-     "trial_side_effects_minimal", False),
+     "trial_side_effects_minimal", False),    # a start date whose stop is in the next sentence is no length of the oral trial (a start date alone
+    # would read as months of baclofen and could meet a 6-week criterion)
+    ("- Baclofen PO: started 02/2026, 5 mg TID -> 10 mg TID. Stopped after about 4 weeks (mid-March) because of "
+     "excessive sleepiness.", "oral_antispasmodic_weeks", None),
+    # "sustained >= 50% for about 12 hours" is a result, not a criterion beside the scores
+    ("IT trial. Impression: Positive trial. Pain reduced from 8/10 to 3/10 at peak (62.5%), sustained >= 50% for about "
+     "12 hours.", "trial_pain_reduction_pct", 62.5),
 ]
 
 

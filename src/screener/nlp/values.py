@@ -183,9 +183,9 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
 _BELOW_WORDS = ("less than", "fewer than", "under", "<")
 
 
-def _longest_months(text: str, note_date: date | None) -> tuple[float, str | None] | None:
+def _longest_months(text: str, note_date: date | None, exact_days: bool = False) -> tuple[float, str | None] | None:
     values = [(lo, q) for lo, q, _hi in _durations(text)]
-    since = months_since(text, note_date)
+    since = (exact_days and _days_since(text, note_date)) or months_since(text, note_date)
     if since is not None:
         values.append((since, None))
     return max(values, key=lambda v: v[0]) if values else None
@@ -214,13 +214,15 @@ def duration_months(text: str, note_date: date | None = None) -> float | None:
 
 
 def duration_weeks(text: str, note_date: date | None = None) -> float | None:
-    """Like ``duration_months``, in weeks ("x 8 wks" = 8, "three months" = 13)."""
-    return _as_duration(_longest_months(text, note_date), 52.0 / 12.0)
+    """Like ``duration_months``, in weeks ("x 8 wks" = 8, "three months" = 13); from a full
+    start date to the note date by days ("started 02/25/2026" in a note of 03/18/2026 = 3)."""
+    return _as_duration(_longest_months(text, note_date, exact_days=True), 52.0 / 12.0)
 
 
 _START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?:dates?|dated|dating|goes|go|going)\s+(?:back\s+)?(?:from|to))\b",
                          re.IGNORECASE)
 # after a start word, a full date is read as its month and year ("began 04/14/2026")
+_START_FULL_DATE_DAY = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\b")
 _START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/\d{1,2}/(?P<y>(?:19|20)\d{2})\b")
 
 
@@ -247,6 +249,23 @@ def months_since(text: str, note_date: date | None) -> float | None:
         return None
     months = (note_date.year - year) * 12 + (note_date.month - month)
     return float(months) if 0 <= months <= 600 else None
+
+
+def _days_since(text: str, note_date: date | None) -> float | None:
+    """Like ``months_since`` for a full start date ("started 02/25/2026"), counted in days
+    (as months of 365.25 / 12 days); None when the start is a month or a year."""
+    if note_date is None:
+        return None
+    start = _START_WORD.search(text)
+    m = _START_FULL_DATE_DAY.match(text, start.end()) if start else None
+    if not m:
+        return None
+    try:
+        began = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    except ValueError:
+        return None
+    days = (note_date - began).days
+    return days / (365.25 / 12) if 0 <= days <= 600 * 31 else None
 
 
 def life_expectancy_months(text: str, note_date: date | None = None) -> float | None:
