@@ -71,3 +71,22 @@ def test_sentences_spans_index_the_original_text():
 def test_sections_detect_titles_at_line_start(reader, text, offset_of, section):
     index = reader.sections.index(text)
     assert index.section_at(text.index(offset_of)) == section
+
+
+@pytest.mark.parametrize(
+    "text,at,expected",
+    [
+        # a list item: from its bullet to the next bullet, whatever sentences it holds
+        ("Interval:\n- IT trial 07/28. Pain 9 -> 3. Walked unaided.\n- Discharged 07/30.", "Walked",
+         "- IT trial 07/28. Pain 9 -> 3. Walked unaided."),
+        # a wrapped item keeps its continuation lines
+        ("1. IT trial 07/28.\n   Pain 9 -> 3.\n   Walked unaided.\n2. Next.", "Walked", "1. IT trial 07/28.\n   Pain 9 -> 3.\n   Walked unaided."),
+        # a paragraph: from the blank line above to the blank line below
+        ("Plan.\n\nTrial done 3/2. Pain better.\nWalked far.\n\nNext visit.", "Walked", "Trial done 3/2. Pain better.\nWalked far."),
+    ],
+)
+def test_item_window_is_the_list_item_or_paragraph(text, at, expected):
+    from screener.nlp.reader import _item_bounds
+
+    start, end = _item_bounds(text, text.index(at))
+    assert text[start:end] == expected

@@ -248,6 +248,10 @@ CASES = [
     # would read as months of baclofen and could meet a 6-week criterion)
     ("- Baclofen PO: started 02/2026, 5 mg TID -> 10 mg TID. Stopped after about 4 weeks (mid-March) because of "
      "excessive sleepiness.", "oral_antispasmodic_weeks", None),
+    # an oral rotation's relief in a paragraph that ends "Wants IT trial" is no trial relief (trial relief
+    # looks for the trial in the neighbouring sentences, not the whole paragraph)
+    ("S: s/p rotation hydromorphone -> methadone 5/15, now methadone 7.5 mg PO q8h. Pain ↓ from 9 to 6/10 avg, but "
+     "still can't sit through a meal. Myoclonus resolved. Still constipated. Wants IT trial.", "trial_pain_reduction_pct", None),
     # "sustained >= 50% for about 12 hours" is a result, not a criterion beside the scores
     ("IT trial. Impression: Positive trial. Pain reduced from 8/10 to 3/10 at peak (62.5%), sustained >= 50% for about "
      "12 hours.", "trial_pain_reduction_pct", 62.5),

@@ -46,6 +46,10 @@ _FLAG_OF_CATEGORY = {
 # precedence when several flags apply: the first that has an opinion decides the value
 _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
 _DIGEST_SENTENCES = 48
+# a line that starts a list item ("- ", "* ", "1. ", "2) "), and the start of the next item or paragraph
+_BULLET_LINE = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]")
+_ITEM_BREAK = re.compile(r"\n[ \t]*(?:\n|[-*•·][ \t]|\d{1,2}[.)][ \t])")
+_ITEM_MAX_LINES = 30
 _WHITESPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[A-Za-z]")
 _TITLE_CHARS = 100  # a head line longer than this is prose, not a note's title
@@ -384,6 +388,10 @@ class NoteReader:
             return sentences[i]
         if kind == "neighbors":
             return sentences[max(i - 1, 0)][0], sentences[min(i + 1, len(sentences) - 1)][1]
+        if kind == "item":  # the list item or paragraph holding the sentence, and at least its neighbours
+            lo, hi = sentences[max(i - 1, 0)][0], sentences[min(i + 1, len(sentences) - 1)][1]
+            start, end = _item_bounds(text, offset)
+            return min(lo, start), max(hi, end)
         if kind == "section":
             j = bisect.bisect_right(section_index.starts, offset) - 1
             lo = section_index.starts[j] if j >= 0 else 0
@@ -518,6 +526,22 @@ class NoteReader:
             sentence_end=s_end,
             **flags,
         )
+
+
+def _item_bounds(text: str, offset: int) -> tuple[int, int]:
+    """The list item or paragraph holding ``offset``: back to the line that starts with a
+    bullet or follows a blank line (at most ``_ITEM_MAX_LINES`` lines), on to the next item or
+    blank line."""
+    start = text.rfind("\n", 0, offset) + 1
+    for _ in range(_ITEM_MAX_LINES):
+        if start == 0 or _BULLET_LINE.match(text, start):
+            break
+        above = text.rfind("\n", 0, start - 1) + 1
+        if not text[above:start - 1].strip():
+            break  # a blank line above: the paragraph starts here
+        start = above
+    tail = _ITEM_BREAK.search(text, offset)
+    return start, (tail.start() if tail else len(text))
 
 
 def _starts_a_word_in(stem: str, longer: str) -> bool:

@@ -9,7 +9,7 @@
 
 A target file maps finding keys to a block (plus optional ``macros:`` -- regex fragments
 used in patterns as ``{{NAME}}`` -- and ``concepts:`` -- named regexes used by ``near`` /
-``not_near`` within a ``window`` of sentence, neighbors, section or note)::
+``not_near`` within a ``window`` of sentence, neighbors, item (the list item or paragraph), section or note)::
 
     dementia:
       trigger: [dementia, alzheim, neurocognitive]   # word stems that make a sentence a candidate
@@ -70,7 +70,7 @@ CONTEXT_CATEGORIES = (
     "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "RESOLVED", "HYPOTHETICAL",
     "FUTURE", "FAMILY", "PSEUDO", "TERMINATE",
 )
-WINDOWS = ("sentence", "neighbors", "section", "note")
+WINDOWS = ("sentence", "neighbors", "item", "section", "note")
 
 
 class _Strict(BaseModel):
@@ -102,8 +102,8 @@ class TargetRuleSpec(_Strict):
     # note kinds (note_kinds.yaml) whose notes stand for the `near` concepts
     or_note_kind: list[str] = []
     not_near: list[str] = []
-    window: Literal["sentence", "neighbors", "section", "note"] = "sentence"
-    not_near_window: Literal["sentence", "neighbors", "section", "note"] | None = None
+    window: Literal["sentence", "neighbors", "item", "section", "note"] = "sentence"
+    not_near_window: Literal["sentence", "neighbors", "item", "section", "note"] | None = None
     not_before: str | None = None
     not_after: str | None = None
     sections: list[str] | None = None  # section categories; "none" = text before any title
@@ -115,7 +115,7 @@ class TargetRuleSpec(_Strict):
 
 class ScopeSpec(_Strict):
     near: list[str] = Field(min_length=1)  # concepts that must all be in the window
-    window: Literal["sentence", "neighbors", "section", "note"] = "note"
+    window: Literal["sentence", "neighbors", "item", "section", "note"] = "note"
 
 
 class KeyBlockSpec(_Strict):
