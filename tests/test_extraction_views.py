@@ -40,6 +40,9 @@ LEXICON = (
         ("12 mo; mo 3", "12 months; mo 3"),  # "mo" is months only after a number
         ("txt and ctx and 12/tx", "txt and ctx and 12/tx"),  # whole tokens only
         ("intrac-\ntable pain", "intractable pain"),  # a word hyphenated across a line break
+        ("no illness, life\n  expectancy > 10", "no illness, life expectancy > 10"),  # a line wrapped inside a phrase
+        ("Plan:\nfollow up", "Plan:\nfollow up"),  # a label's line break stays
+        ("PAIN\nScore 7", "PAIN\nScore 7"),  # a line starting upper-case stays
         ("no abbreviation here", "no abbreviation here"),
     ],
 )
@@ -95,6 +98,9 @@ def test_views_identity_when_nothing_to_write_out():
         ("Conservative care for well over 2 years.", "conservative_therapy_months", 24.1, "Conservative care for well over 2 years"),
         ("Life expectancy in excess of 10 years per PCP.", "life_expectancy_months", 120.1, None),
         ("Oxycodone around the clock for 4 years.", "opioids_fixed_schedule", True, None),  # "around" only before a number
+        # a wrapped line is read across; the quote is still the original's
+        ("PCP letter 06/2026: no life-limiting illness, life\n expectancy > 10 years despite CM.", "life_expectancy_months",
+         120.1, "life\n expectancy > 10 years"),
     ],
 )
 def test_views_rules_read_written_out_text_and_quote_the_original(reader, text, key, value, quote):

@@ -252,6 +252,10 @@ CASES = [
     # looks for the trial in the neighbouring sentences, not the whole paragraph)
     ("S: s/p rotation hydromorphone -> methadone 5/15, now methadone 7.5 mg PO q8h. Pain ↓ from 9 to 6/10 avg, but "
      "still can't sit through a meal. Myoclonus resolved. Still constipated. Wants IT trial.", "trial_pain_reduction_pct", None),
+    # a psychologist's words quoted on the line after her name are hers, not a quoted criterion
+    ("Pain psychology eval rec'd (S. Feld, PsyD, 03/20/2026):\n \"Mild adjustment-related mood sx, not a major "
+     "contributor to her\n pain. No untreated psychological or psychosocial issues that would\n interfere w/ IT "
+     "therapy. Denies SI. Continue monthly CBT.\"", "psych_untreated_issues", False),
     # "sustained >= 50% for about 12 hours" is a result, not a criterion beside the scores
     ("IT trial. Impression: Positive trial. Pain reduced from 8/10 to 3/10 at peak (62.5%), sustained >= 50% for about "
      "12 hours.", "trial_pain_reduction_pct", 62.5),

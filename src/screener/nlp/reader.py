@@ -761,7 +761,8 @@ def _long_quotes(text: str, attribution: re.Pattern | None = None) -> list[tuple
     Quote marks are paired in order within each paragraph (a curly quote opens or closes by
     its shape), so the answer between two quoted criteria is never taken as quoted. A quote
     attributed to someone just before its opening mark (``context.yaml``
-    ``attributed_quotes``: "Dr. Lu, PsyD: "cleared ..."") is their words, and is read."""
+    ``attributed_quotes``: "Dr. Lu, PsyD: "cleared ..."", also on the line above) is their
+    words, and is read."""
     if '"' not in text and "“" not in text:
         return []
     spans = []
@@ -773,7 +774,7 @@ def _long_quotes(text: str, attribution: re.Pattern | None = None) -> list[tuple
                 opened = m.start()
             elif opened is not None and mark != "“":
                 if m.end() - opened >= _MIN_QUOTE and not (
-                        attribution is not None and attribution.search(text, max(paragraph.start(), opened - 80), opened)):
+                        attribution is not None and attribution.search(text, max(0, opened - 80), opened)):
                     spans.append((opened, m.end()))
                 opened = None
     return spans

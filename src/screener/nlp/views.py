@@ -3,7 +3,8 @@
 ``Normalizer(lexicon).view(text)`` returns a ``TextView``: the note with the clinical
 abbreviations and symbols of ``rules/extraction/abbreviations.yaml`` written out ("cons tx"
 -> "conservative treatment", "NSGY" -> "neurosurgery", "x 6 mo" -> "for 6 mo", "↓" ->
-"decreased") and words hyphenated across a line break joined ("intrac-\\ntable"). The view
+"decreased") and words hyphenated across a line break joined ("intrac-\\ntable"), a line wrapped inside a
+phrase read as one space ("life\\n expectancy"). The view
 may be longer or shorter than the note; ``TextView.original_span`` maps any span of the
 view back to the note, so evidence always quotes and points into the original text. A
 span that starts or ends inside an expansion maps to the whole abbreviation.
@@ -25,6 +26,9 @@ from typing import Sequence
 from .trie import Fragment, trie_pattern
 
 _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*(?=[a-z])")
+# a line wrapped inside a phrase: a lower-case word or a comma, then a line going on in lower case
+# ("no life-limiting illness, life\n expectancy > 10 years"): one space
+_LINE_WRAP = re.compile(r"(?<=[a-z,])[ \t]*\r?\n[ \t]*(?=[a-z])")
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ class Normalizer:
         self._scan_any = re.compile(pattern, re.IGNORECASE) if pattern else None
 
     def view(self, text: str) -> TextView:
-        """``text`` with the lexicon's abbreviations written out and hyphenated line wraps joined."""
+        """``text`` with the lexicon's abbreviations written out, hyphenated line wraps joined and a
+        line wrapped inside a phrase read as one space."""
         replacements: list[tuple[int, int, str]] = []
         if self._scan is not None:
             ascii_text = text.isascii()
@@ -122,9 +127,12 @@ class Normalizer:
                 new = self._written_out(text, m.start(), m.end())
                 if new is not None:
                     replacements.append((m.start(), m.end(), new))
-        if "-" in text and "\n" in text:
-            joins = [(m.start(), m.end(), "") for m in _HYPHEN_WRAP.finditer(text)]
+        if "\n" in text:
+            joins = [(m.start(), m.end(), "") for m in _HYPHEN_WRAP.finditer(text)] if "-" in text else []
+            joins += [(m.start(), m.end(), " ") for m in _LINE_WRAP.finditer(text)]
             if joins:
+                taken = [(a, b) for a, b, _ in replacements]
+                joins = [j for j in joins if not any(a < j[1] and j[0] < b for a, b in taken)]
                 replacements = sorted(replacements + joins)
         return TextView(text, replacements)
 
