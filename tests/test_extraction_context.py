@@ -45,7 +45,10 @@ def regex_cues_expanded_to_tokens(component):
 
 def reference_categories(reader, doc, targets, sentence_starts):
     """medspaCy's ConText on the whole Doc, then the reader's rules: same sentence only,
-    never a cue inside the target's own words."""
+    never a cue inside the target's own words, and a cue inside a parenthesis reaches forward
+    only to its closing bracket."""
+    from screener.nlp.context import _aside_end
+
     doc.spans[SPAN_GROUP] = [doc[s:e] for s, e in targets]
     with regex_cues_expanded_to_tokens(reader.context.component):
         reader.context.component(doc)
@@ -58,6 +61,8 @@ def reference_categories(reader, doc, targets, sentence_starts):
             if bisect.bisect_right(sentence_starts, doc[mod_start].idx) != sentence:
                 continue
             if span.start <= mod_start and mod_end <= span.end:
+                continue
+            if span.start >= mod_end and span.start >= _aside_end(doc, mod_start, mod_end, modifier.scope_span[1]):
                 continue
             found.add(modifier.category.upper())
         out.append(found)

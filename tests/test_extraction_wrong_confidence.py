@@ -252,6 +252,10 @@ CASES = [
     # looks for the trial in the neighbouring sentences, not the whole paragraph)
     ("S: s/p rotation hydromorphone -> methadone 5/15, now methadone 7.5 mg PO q8h. Pain ↓ from 9 to 6/10 avg, but "
      "still can't sit through a meal. Myoclonus resolved. Still constipated. Wants IT trial.", "trial_pain_reduction_pct", None),
+    # a negation inside a parenthesis is about what the parenthesis comments ("duloxetine (no effect)")
+    ("Meds: gabapentin 600 TID sched, duloxetine (no effect), tapentadol ER 100 mg BID sched since 2024 -- pain "
+     "uncontrolled on it and she has daytime sedation.", "systemic_opioids_failed", True),
+    ("Cognition (MoCA 28, no dementia) intact.", "dementia", False),
     # a psychologist's words quoted on the line after her name are hers, not a quoted criterion
     ("Pain psychology eval rec'd (S. Feld, PsyD, 03/20/2026):\n \"Mild adjustment-related mood sx, not a major "
      "contributor to her\n pain. No untreated psychological or psychosocial issues that would\n interfere w/ IT "

@@ -108,6 +108,11 @@ class SentenceContext:
             modifiers.append(ConTextModifier(rule, start, end, doc, scope_start, scope_end, self.component.max_scope))
         graph = ConTextGraph(modifiers=modifiers)
         graph.update_scopes()  # same-category cues and terminators limit each other's scope
+        for modifier in modifiers:  # then a cue inside a parenthesis stops at its closing bracket
+            mod_start, mod_end = modifier.modifier_span
+            scope_start, scope_end = modifier.scope_span
+            if scope_end > mod_end:
+                modifier._scope_end = _aside_end(doc, mod_start, mod_end, scope_end)  # medspaCy keeps no setter
         by_sentence: dict[int, list] = {}
         for modifier in modifiers:
             if modifier.direction in _INERT_DIRECTIONS:
@@ -154,6 +159,24 @@ def _scope(direction: str, max_scope: int, start: int, end: int, n_tokens: int) 
     if direction == "backward":
         return max(start - max_scope, 0), start
     return max(start - max_scope, 0), min(end + max_scope, n_tokens)
+
+
+_ASIDE_LOOKBACK = 12  # tokens
+
+
+def _aside_end(doc, start: int, end: int, scope_end: int) -> int:
+    """A cue inside a parenthesis reaches forward only to its closing bracket ("duloxetine (no
+    effect), tapentadol ... pain uncontrolled": the "no" is about duloxetine)."""
+    for i in range(start - 1, max(start - _ASIDE_LOOKBACK, 0) - 1, -1):
+        t = doc[i].text
+        if t == ")" or "\n" in t:
+            return scope_end
+        if t == "(":
+            for j in range(end, scope_end):
+                if doc[j].text == ")":
+                    return j
+            return scope_end
+    return scope_end
 
 
 def context_rules(specs, rule_class) -> list:
