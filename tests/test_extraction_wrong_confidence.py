@@ -256,6 +256,13 @@ CASES = [
     ("Meds: gabapentin 600 TID sched, duloxetine (no effect), tapentadol ER 100 mg BID sched since 2024 -- pain "
      "uncontrolled on it and she has daytime sedation.", "systemic_opioids_failed", True),
     ("Cognition (MoCA 28, no dementia) intact.", "dementia", False),
+    # a consent's risks discussed as a list did not happen; a risk named after its condition is no condition
+    ("IT trial. Informed consent was obtained. We discussed infection including meningitis, bleeding including epidural "
+     "hematoma, spinal headache, nerve injury, respiratory depression, urinary retention. He elected to proceed.",
+     "trial_side_effects_minimal", None),
+    ("1. Continue gem/nab-paclitaxel with dose reduction 20% for neutropenia risk.", "leukopenia_or_pancytopenia", None),
+    ("Replacement for convenience carries surgical risk (infection, CSF leak, catheter complications).", "active_infection", None),
+    ("Psych: suicide risk assessment low.", "psychiatric_instability_or_suicide_risk", None),
     # a psychologist's words quoted on the line after her name are hers, not a quoted criterion
     ("Pain psychology eval rec'd (S. Feld, PsyD, 03/20/2026):\n \"Mild adjustment-related mood sx, not a major "
      "contributor to her\n pain. No untreated psychological or psychosocial issues that would\n interfere w/ IT "
