@@ -263,6 +263,11 @@ CASES = [
     ("1. Continue gem/nab-paclitaxel with dose reduction 20% for neutropenia risk.", "leukopenia_or_pancytopenia", None),
     ("Replacement for convenience carries surgical risk (infection, CSF leak, catheter complications).", "active_infection", None),
     ("Psych: suicide risk assessment low.", "psychiatric_instability_or_suicide_risk", None),
+    # a wish or an expectation is no trial result; a first-person quote is someone's words, and is read
+    ('IT trial done. His expectations are realistic ("I just want to be able to stand long enough to cook").',
+     "trial_functional_improvement", None),
+    ('Spine surgery (Dr. Imani, 01/2026 f/u): CT shows solid fusion. "No further surgical option - I would not offer '
+     'revision."', "further_surgery_not_indicated", True),
     # a psychologist's words quoted on the line after her name are hers, not a quoted criterion
     ("Pain psychology eval rec'd (S. Feld, PsyD, 03/20/2026):\n \"Mild adjustment-related mood sx, not a major "
      "contributor to her\n pain. No untreated psychological or psychosocial issues that would\n interfere w/ IT "

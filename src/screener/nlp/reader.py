@@ -752,6 +752,9 @@ def _dated_blocks(text: str, header: re.Pattern | None) -> list[tuple[int, int]]
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")
+# a quote in the first person is someone's words, never a policy's criterion ("No further surgical
+# option - I would not offer revision.")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|we|We|my|My|our|Our)\b")
 _MIN_QUOTE = 40
 
 
@@ -761,8 +764,8 @@ def _long_quotes(text: str, attribution: re.Pattern | None = None) -> list[tuple
     Quote marks are paired in order within each paragraph (a curly quote opens or closes by
     its shape), so the answer between two quoted criteria is never taken as quoted. A quote
     attributed to someone just before its opening mark (``context.yaml``
-    ``attributed_quotes``: "Dr. Lu, PsyD: "cleared ..."", also on the line above) is their
-    words, and is read."""
+    ``attributed_quotes``: "Dr. Lu, PsyD: "cleared ..."", also on the line above), or one in
+    the first person ("... I would not offer revision."), is someone's words, and is read."""
     if '"' not in text and "“" not in text:
         return []
     spans = []
@@ -773,7 +776,7 @@ def _long_quotes(text: str, attribution: re.Pattern | None = None) -> list[tuple
             if opened is None and mark != "”":
                 opened = m.start()
             elif opened is not None and mark != "“":
-                if m.end() - opened >= _MIN_QUOTE and not (
+                if m.end() - opened >= _MIN_QUOTE and not _FIRST_PERSON.search(text, opened, m.end()) and not (
                         attribution is not None and attribution.search(text, max(0, opened - 80), opened)):
                     spans.append((opened, m.end()))
                 opened = None
