@@ -268,6 +268,9 @@ CASES = [
      "trial_functional_improvement", None),
     ('Spine surgery (Dr. Imani, 01/2026 f/u): CT shows solid fusion. "No further surgical option - I would not offer '
      'revision."', "further_surgery_not_indicated", True),
+    # a need for an aid now is a limitation, not a plan
+    ("Pam says he no longer mows, and he needs a shower chair because he cannot stand long enough to wash.",
+     "adl_impairment", True),
     # a psychologist's words quoted on the line after her name are hers, not a quoted criterion
     ("Pain psychology eval rec'd (S. Feld, PsyD, 03/20/2026):\n \"Mild adjustment-related mood sx, not a major "
      "contributor to her\n pain. No untreated psychological or psychosocial issues that would\n interfere w/ IT "
