@@ -108,11 +108,12 @@ class SentenceContext:
             modifiers.append(ConTextModifier(rule, start, end, doc, scope_start, scope_end, self.component.max_scope))
         graph = ConTextGraph(modifiers=modifiers)
         graph.update_scopes()  # same-category cues and terminators limit each other's scope
-        for modifier in modifiers:  # then a cue inside a parenthesis stops at its closing bracket
+        asides = _Asides(doc) if "(" in doc.text else None
+        for modifier in modifiers if asides else ():  # then a cue inside a parenthesis stops at its closing bracket
             mod_start, mod_end = modifier.modifier_span
-            scope_start, scope_end = modifier.scope_span
+            scope_end = modifier.scope_span[1]
             if scope_end > mod_end:
-                modifier._scope_end = _aside_end(doc, mod_start, mod_end, scope_end)  # medspaCy keeps no setter
+                modifier._scope_end = asides.end(mod_start, mod_end, scope_end)  # medspaCy keeps no setter
         by_sentence: dict[int, list] = {}
         for modifier in modifiers:
             if modifier.direction in _INERT_DIRECTIONS:
@@ -164,19 +165,38 @@ def _scope(direction: str, max_scope: int, start: int, end: int, n_tokens: int) 
 _ASIDE_LOOKBACK = 12  # tokens
 
 
+class _Asides:
+    """The brackets and line breaks of a Doc (token indices), to cut a cue's forward scope at
+    the bracket closing the parenthesis it stands in ("duloxetine (no effect), tapentadol ...
+    pain uncontrolled": the "no" is about duloxetine)."""
+
+    def __init__(self, doc) -> None:
+        self.opens, self.stops, self.closes = [], [], []
+        for token in doc:
+            text = token.text
+            if text == "(":
+                self.opens.append(token.i)
+            elif text == ")":
+                self.closes.append(token.i)
+                self.stops.append(token.i)
+            elif "\n" in text:
+                self.stops.append(token.i)
+
+    def end(self, start: int, end: int, scope_end: int) -> int:
+        k = bisect.bisect_left(self.opens, start) - 1
+        if k < 0 or self.opens[k] < start - _ASIDE_LOOKBACK:
+            return scope_end
+        opened = self.opens[k]
+        s = bisect.bisect_left(self.stops, start) - 1
+        if s >= 0 and self.stops[s] > opened:
+            return scope_end  # closed, or a line break, between the bracket and the cue
+        c = bisect.bisect_left(self.closes, end)
+        return self.closes[c] if c < len(self.closes) and self.closes[c] < scope_end else scope_end
+
+
 def _aside_end(doc, start: int, end: int, scope_end: int) -> int:
-    """A cue inside a parenthesis reaches forward only to its closing bracket ("duloxetine (no
-    effect), tapentadol ... pain uncontrolled": the "no" is about duloxetine)."""
-    for i in range(start - 1, max(start - _ASIDE_LOOKBACK, 0) - 1, -1):
-        t = doc[i].text
-        if t == ")" or "\n" in t:
-            return scope_end
-        if t == "(":
-            for j in range(end, scope_end):
-                if doc[j].text == ")":
-                    return j
-            return scope_end
-    return scope_end
+    """Where the forward scope of the cue at tokens [start, end) ends (``_Asides``)."""
+    return _Asides(doc).end(start, end, scope_end)
 
 
 def context_rules(specs, rule_class) -> list:
