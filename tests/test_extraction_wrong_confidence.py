@@ -268,6 +268,10 @@ CASES = [
      "trial_functional_improvement", None),
     ('Spine surgery (Dr. Imani, 01/2026 f/u): CT shows solid fusion. "No further surgical option - I would not offer '
      'revision."', "further_surgery_not_indicated", True),
+    # a result compared with the criterion is still the result; an opioid reduction beside a trial is not its relief
+    ("PROCEDURE NOTE: Intrathecal opioid trial (single bolus)\n\nMax reduction 37.5% (80 -> 50 at 3 h). Did not "
+     "reach the 50% threshold.", "trial_pain_reduction_pct", 37.5),
+    ("IT trial 3/2: pain 8 -> 3.\nOpioid taper: oxycodone 80 -> 40 MME.\nReduction: 50%", "trial_pain_reduction_pct", None),
     # a need for an aid now is a limitation, not a plan
     ("Pam says he no longer mows, and he needs a shower chair because he cannot stand long enough to wash.",
      "adl_impairment", True),
