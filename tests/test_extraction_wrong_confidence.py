@@ -272,6 +272,10 @@ CASES = [
     ("PROCEDURE NOTE: Intrathecal opioid trial (single bolus)\n\nMax reduction 37.5% (80 -> 50 at 3 h). Did not "
      "reach the 50% threshold.", "trial_pain_reduction_pct", 37.5),
     ("IT trial 3/2: pain 8 -> 3.\nOpioid taper: oxycodone 80 -> 40 MME.\nReduction: 50%", "trial_pain_reduction_pct", None),
+    # "=>" as an arrow before words is no ">=" criterion; "success >= 50% relief" is one
+    ("INPATIENT INTRATHECAL TRIAL - DISCHARGE SUMMARY / OUTCOME\n  Day 3   VAS 48\n  => best reduction 80 -> 48 = 40%.",
+     "trial_pain_reduction_pct", 40.0),
+    ("IT trial planned; success >= 50% relief.", "trial_pain_reduction_pct", None),
     # a need for an aid now is a limitation, not a plan
     ("Pam says he no longer mows, and he needs a shower chair because he cannot stand long enough to wash.",
      "adl_impairment", True),
