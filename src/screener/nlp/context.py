@@ -71,7 +71,9 @@ class SentenceContext:
         self._rule_map, self._prune = matcher.rule_map, matcher._prune
         self._token_matcher = matcher._MedspacyMatcher__matcher
         self._phrase_matcher = matcher._MedspacyMatcher__phrase_matcher
-        self._regex_cues = list(matcher._MedspacyMatcher__regex_matcher._patterns.items())
+        # each regex cue with the strings every match of it contains, to skip a digest without them
+        self._regex_cues = [(match_id, [(pattern, required_literals(pattern)) for pattern in patterns])
+                            for match_id, patterns in matcher._MedspacyMatcher__regex_matcher._patterns.items()]
         from medspacy.common.util import prune_overlapping_matches
 
         self._prune_overlapping = prune_overlapping_matches
@@ -137,11 +139,15 @@ class SentenceContext:
 
     def _cue_matches(self, doc, text: str, sentences: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
         """medspaCy's MedspacyMatcher (token patterns, phrases, regexes; overlapping cues
-        pruned to the longest), with each regex cue matched inside one sentence and spans
-        expanded to whole tokens."""
+        pruned to the longest), with each regex cue matched inside one sentence (and not at
+        all in a digest that lacks a string every match of it contains) and spans expanded
+        to whole tokens."""
         matches = self._token_matcher(doc) + self._phrase_matcher(doc)
+        lowered = text.lower() if text.isascii() else None
         for match_id, patterns in self._regex_cues:
-            for pattern in patterns:
+            for pattern, required in patterns:
+                if lowered is not None and not could_match(required, lowered):
+                    continue  # a string every match contains is nowhere in the digest
                 for start, end in sentences:
                     for found in pattern.finditer(text, start, end):
                         span = doc.char_span(found.start(), found.end(), alignment_mode="expand")
