@@ -47,7 +47,9 @@ def reference_categories(reader, doc, targets, sentence_starts):
     """medspaCy's ConText on the whole Doc, then the reader's rules: same sentence only,
     never a cue inside the target's own words, and a cue inside a parenthesis reaches forward
     only to its closing bracket."""
-    from screener.nlp.context import _aside_end
+    from screener.nlp.context import _Asides
+
+    asides = _Asides(doc)
 
     doc.spans[SPAN_GROUP] = [doc[s:e] for s, e in targets]
     with regex_cues_expanded_to_tokens(reader.context.component):
@@ -62,7 +64,7 @@ def reference_categories(reader, doc, targets, sentence_starts):
                 continue
             if span.start <= mod_start and mod_end <= span.end:
                 continue
-            if span.start >= mod_end and span.start >= _aside_end(doc, mod_start, mod_end, modifier.scope_span[1]):
+            if span.start >= mod_end and span.start >= asides.end(mod_start, mod_end, modifier.scope_span[1]):
                 continue
             found.add(modifier.category.upper())
         out.append(found)

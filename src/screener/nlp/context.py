@@ -200,11 +200,6 @@ class _Asides:
         return self.closes[c] if c < len(self.closes) and self.closes[c] < scope_end else scope_end
 
 
-def _aside_end(doc, start: int, end: int, scope_end: int) -> int:
-    """Where the forward scope of the cue at tokens [start, end) ends (``_Asides``)."""
-    return _Asides(doc).end(start, end, scope_end)
-
-
 def context_rules(specs, rule_class) -> list:
     """ConTextRules from the validated specs. Regex cues with the same category, direction
     and scope are merged into one alternation (medspaCy's RegexMatcher re-reads the whole

@@ -47,8 +47,9 @@ _FLAG_OF_CATEGORY = {
 _STATE_ORDER = ("family", "hypothetical", "negated", "future", "resolved", "uncertain", "historical")
 _DIGEST_SENTENCES = 48
 # a line that starts a list item ("- ", "* ", "1. ", "2) "), and the start of the next item or paragraph
-_BULLET_LINE = re.compile(r"[ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]")
-_ITEM_BREAK = re.compile(r"\n[ \t]*(?:\n|[-*•·][ \t]|\d{1,2}[.)][ \t])")
+_BULLET = r"(?:[-*•·]|\d{1,2}[.)])[ \t]"
+_BULLET_LINE = re.compile(r"[ \t]*" + _BULLET)
+_ITEM_BREAK = re.compile(r"\n[ \t]*(?:\n|" + _BULLET + ")")
 _ITEM_MAX_LINES = 30
 _WHITESPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[A-Za-z]")
@@ -389,7 +390,7 @@ class NoteReader:
         if kind == "neighbors":
             return sentences[max(i - 1, 0)][0], sentences[min(i + 1, len(sentences) - 1)][1]
         if kind == "item":  # the list item or paragraph holding the sentence, and at least its neighbours
-            lo, hi = sentences[max(i - 1, 0)][0], sentences[min(i + 1, len(sentences) - 1)][1]
+            lo, hi = self._window("neighbors", text, i, sentences, section_index, offset)
             start, end = _item_bounds(text, offset)
             return min(lo, start), max(hi, end)
         if kind == "section":

@@ -221,9 +221,9 @@ def duration_weeks(text: str, note_date: date | None = None) -> float | None:
 
 _START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?:dates?|dated|dating|goes|go|going)\s+(?:back\s+)?(?:from|to))\b",
                          re.IGNORECASE)
-# after a start word, a full date is read as its month and year ("began 04/14/2026")
-_START_FULL_DATE_DAY = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\b")
-_START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/\d{1,2}/(?P<y>(?:19|20)\d{2})\b")
+# after a start word, a full date: read as its month and year ("began 04/14/2026"), or by days
+# for weeks (``_days_since``)
+_START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\b")
 
 
 def months_since(text: str, note_date: date | None) -> float | None:
@@ -257,7 +257,7 @@ def _days_since(text: str, note_date: date | None) -> float | None:
     if note_date is None:
         return None
     start = _START_WORD.search(text)
-    m = _START_FULL_DATE_DAY.match(text, start.end()) if start else None
+    m = _START_FULL_DATE.match(text, start.end()) if start else None
     if not m:
         return None
     try:

@@ -131,8 +131,7 @@ class Normalizer:
             joins = [(m.start(), m.end(), "") for m in _HYPHEN_WRAP.finditer(text)] if "-" in text else []
             joins += [(m.start(), m.end(), " ") for m in _LINE_WRAP.finditer(text)]
             if joins:
-                taken = [(a, b) for a, b, _ in replacements]
-                joins = [j for j in joins if not any(a < j[1] and j[0] < b for a, b in taken)]
+                joins = [j for j in joins if not _overlaps(replacements, j[0], j[1])]
                 replacements = sorted(replacements + joins)
         return TextView(text, replacements)
 
@@ -155,6 +154,12 @@ class Normalizer:
                 new += " "  # "w/pain" reads "with pain"
             return new
         return None
+
+
+def _overlaps(replacements: list[tuple[int, int, str]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of ``replacements`` (sorted by start, disjoint)."""
+    k = bisect.bisect_right(replacements, (start, float("inf"), "")) - 1
+    return (k >= 0 and replacements[k][1] > start) or (k + 1 < len(replacements) and replacements[k + 1][0] < end)
 
 
 def _normal(short: str) -> str:
