@@ -248,6 +248,7 @@ def bench_workers(path: Path, args) -> dict:
 
     from screener.bulk import screen_file
     from screener.io.shapes import expand, shape
+    from screener.io.writers import write_lines
 
     texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     blank = spacy.blank("en")
@@ -286,6 +287,10 @@ def bench_workers(path: Path, args) -> dict:
                                       for r in records) for d in ("summary", "standard", "full")}
         out["output_bytes"]["version 1 (before shapes)"] = sum(
             len(json.dumps(r, ensure_ascii=False, separators=(",", ":"))) + 1 for r in records)
+        for d in ("summary", "standard"):  # the same records as Parquet (one row per case x payer, zstd)
+            parquet = Path(tmp) / f"{d}.parquet"
+            write_lines((json.dumps(shape(r, d), ensure_ascii=False) for r in records), parquet, "parquet")
+            out["output_bytes"][f"{d} parquet"] = parquet.stat().st_size
     out["available_cores_after"] = available_cores()
     first = out["rows"][0]
     for row in out["rows"]:

@@ -38,6 +38,11 @@ GRID_BLANK_ROWS = """SAFETY SCREEN                 Yes   No
   Active infection ...... [ ]   [ ]
   Coagulopathy .......... [X]   [X]
 """
+GRID_BARS = """PA CHECKLIST                      | Y | N | COMMENT
+Trial completed                   | X |   | 3-day infusion
+Systemic infection                |   | X |
+Bleeding disorder / anticoag      |   | X | off warfarin
+"""
 LEADERS = """SAFETY REVIEW                         Present?
   Active infection ................ No
   Coagulopathy (INR 1.0) .......... NO
@@ -64,9 +69,11 @@ def answered(text):
         (GRID_UNKNOWN_COLUMN, [("Active systemic infection", False), ("Dementia", None), ("Active substance use", True)]),
         (GRID_BLANK_ROWS, [("Active infection", None), ("Coagulopathy", None)]),
         (COMPOUND_LEADER, [("Dementia / psychosis", False)]),  # "Yes / No" is a choice, not an answer
+        (GRID_BARS, [("Trial completed |", True), ("Systemic infection | |", False),
+                     ("Bleeding disorder / anticoag | |", False)]),
     ],
     ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders", "unknown-column", "blank-rows",
-         "compound-leader"],
+         "compound-leader", "bars"],
 )
 def test_form_answers_read_the_layout(text, expected):
     assert answered(text) == expected
@@ -116,6 +123,8 @@ def test_form_answers_a_blank_grid_row_is_unanswered_unless_the_next_line_contin
         (GRID_UNKNOWN_COLUMN, "substance_use_disorder", True),
         (GRID_BLANK_ROWS, "active_infection", None),      # a blank row of a checklist says nothing
         (GRID_BLANK_ROWS, "coagulopathy", None),          # nor one marked twice
+        (GRID_BARS, "active_infection", False),           # a grid drawn with bars
+        (GRID_BARS, "coagulopathy", False),
         # an unchecked option is not chosen, not denied: no finding either way
         ("Procedure: [ ] IT trial   [ ] Initial implant   [X] Pump replacement\n", "trial_done", None),
         ("INDICATION: [ ] cancer pain   [X] chronic nonmalignant pain   [ ] spasticity\n", "indication", "nonmalignant_pain"),

@@ -223,6 +223,12 @@ CASES = [
     ("- Consent had included respiratory depression, PDPH, infection, bleeding, nerve injury - none occurred.",
      "active_infection", None),
     ("Side effects watched for: infection, bleeding, nerve injury: none of these occurred.", "active_infection", False),
+    # what a consent went over is a list of risks, however written; a site "without infection" has none
+    ("Consent reviewed incl. infection, CSF leak, catheter damage.", "active_infection", None),
+    ("Consent discussed (infection, CSF leak, catheter break/kink, pump malfunction, overdose).", "active_infection", None),
+    ("Consent reviewed and signed. Active infection of the foot on antibiotics.", "active_infection", True),
+    ("LTC note: UTI resolved. Pocket site without infection. Apixaban can be held.", "implant_site_infection", False),
+    ("Pump pocket infection, on doxycycline.", "implant_site_infection", True),
     ("Favorable candidate for intrathecal therapy. No CBT recommended.", "behavioral_therapy_tried", None),
     ("Completed 10 sessions of CBT as recommended, minimal benefit.", "behavioral_therapy_tried", True),
     # a count that came back is no cytopenia now; a pump alarm that "recovered" still happened

@@ -4,7 +4,7 @@ Two layouts answer a row without any word ConText could read as a cue:
 
 - a **grid**: a header line ends in two column labels (``Yes  No``, ``Y  N``,
   ``Present  Absent``, optionally a third ``Unknown``) and the rows below mark one column (``[X]``, ``(X)``, ``☒`` or a
-  lone ``X``) under one of them::
+  lone ``X``) under one of them; the columns may be drawn with bars (``| Y | N | COMMENT``)::
 
       SAFETY SCREEN                                  Y     N
         Coagulopathy (INR 1.0, PLT 210) .......... ( )   (X)
@@ -180,7 +180,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
             answers.append((start + yes_no[0], start + yes_no[1], yes_no[2]))
             previous = (start, line, True)
             continue
-        header = _header_columns(line)
+        cells = line.replace("|", " ")  # a grid drawn with bars ("| Y | N | COMMENT") keeps its columns
+        header = _header_columns(cells)
         if header is not None:
             grid = header
             rows_left, previous = _GRID_ROWS, None
@@ -188,8 +189,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
         found = None
         if grid is not None and rows_left > 0:
             rows_left -= 1
-            found = _grid_answer(line, grid)
-            if found is None and _blank_grid_row(line, grid):
+            found = _grid_answer(cells, grid)
+            if found is None and _blank_grid_row(cells, grid):
                 blank_rows.append((start + _indent(line), start + len(line.rstrip())))
         if found is None:
             found = _leader_answer(line)
