@@ -129,6 +129,20 @@ CASES = [
         ("   IT trial: 08/18/26 - 50 % reduction (8/10 -> 4/10), walked 400 ft", "trial_pain_reduction_pct", 50.0),
         # years of pump therapy are not conservative care
         ("Over nine years of intrathecal therapy his pain was controlled.", "conservative_therapy_months", None),
+        # a contraindication documented absent is false, with its span (issue: denials as evidence)
+        ("Afebrile, no signs of infection.", "active_infection", False),
+        ("Discharge instructions: monitor for signs of infection.", "active_infection", None),
+        ("MRI: no central or foraminal stenosis at any level.", "spinal_stenosis_obstruction", False),
+        ("Myelogram: contrast flows freely through the lumbar canal.", "spinal_stenosis_obstruction", False),
+        ("Severe central canal stenosis at L4-5.", "spinal_stenosis_obstruction", None),  # stenosis alone: no obstruction said
+        ("No cord compression on the staging MRI.", "spinal_stenosis_obstruction", None),  # another condition
+        ("XR spine: no segmentation anomaly.", "spinal_anomaly", False),
+        ("Scoliosis is mild and not expected to complicate catheter placement.", "spinal_anomaly", False),
+        ("No current or past opioid misuse per PDMP.", "opioid_addiction", False),
+        ("No drug misuse.", "opioid_addiction", None),  # a substance in general, not opioids
+        ("Psychology: the pain is not psychogenic.", "psychogenic_pain", False),
+        ("No implant/material or drug allergy known.", "implant_material_allergy", False),
+        ("BMI 23 - adequate for pump pocket.", "insufficient_body_size", False),
 ]
 
 
