@@ -229,6 +229,20 @@ CASES = [
     ("Consent reviewed and signed. Active infection of the foot on antibiotics.", "active_infection", True),
     ("LTC note: UTI resolved. Pocket site without infection. Apixaban can be held.", "implant_site_infection", False),
     ("Pump pocket infection, on doxycycline.", "implant_site_infection", True),
+    # a tumor marker's fall is no trial relief; an unaddressed OIH assessment is unknown, not failed;
+    # a treatment the pain did not respond to was tried; a device's quoted display is read
+    ("Had IT morphine trial 8/14. CA 19-9 1,480 (from 2,310 in June; 36% decrease).", "trial_pain_reduction_pct", None),
+    ("Not found in the submitted records:\n- Opioid-induced hyperalgesia assessment: not addressed.",
+     "opioid_hyperalgesia_ruled_out", None),
+    ("OIH not assessed.", "opioid_hyperalgesia_ruled_out", None),
+    ("No evidence of OIH.", "opioid_hyperalgesia_ruled_out", True),
+    ("Pain has not responded to two courses of physical therapy with an ongoing home program.", "home_exercise_program", True),
+    ("No home exercise program.", "home_exercise_program", False),
+    ('Interrogation: "PUMP STOPPED - END OF SERVICE (battery depleted)". Motor not running since 06/28.',
+     "device_nonfunctional", True),
+    ("Per manufacturer, after ERI the pump continues to infuse until End of Service.", "device_nonfunctional", None),
+    ("HPI: burning, constant, refractory to everything tried. Pain diary over last 7 days:\naverage 6/10, today 6/10 "
+     "(earlier this year she was rating 7/10).", "pain_score_nrs", 6.0),
     ("Favorable candidate for intrathecal therapy. No CBT recommended.", "behavioral_therapy_tried", None),
     ("Completed 10 sessions of CBT as recommended, minimal benefit.", "behavioral_therapy_tried", True),
     # a count that came back is no cytopenia now; a pump alarm that "recovered" still happened

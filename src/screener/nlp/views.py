@@ -26,9 +26,12 @@ from typing import Sequence
 from .trie import Fragment, trie_pattern
 
 _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*(?=[a-z])")
-# a line wrapped inside a phrase: a lower-case word or a comma, then a line going on in lower case
-# ("no life-limiting illness, life\n expectancy > 10 years"): one space
-_LINE_WRAP = re.compile(r"(?<=[a-z,])[ \t]*\r?\n[ \t]*(?=[a-z])")
+# a line wrapped inside a phrase: a lower-case word, a comma or a colon, then a line going on in lower case
+# ("no life-limiting illness, life\n expectancy > 10 years"): one space. After a colon only a long line
+# is prose wrapped at its margin ("Pain diary over last 7 days:\naverage 6/10"); a short one is a label
+# whose line break stays ("Plan:\nfollow up")
+_LINE_WRAP = re.compile(r"(?<=[a-z,:])[ \t]*\r?\n[ \t]*(?=[a-z])")
+_WRAPPED_LINE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ class Normalizer:
                     replacements.append((m.start(), m.end(), new))
         if "\n" in text:
             joins = [(m.start(), m.end(), "") for m in _HYPHEN_WRAP.finditer(text)] if "-" in text else []
-            joins += [(m.start(), m.end(), " ") for m in _LINE_WRAP.finditer(text)]
+            joins += [(m.start(), m.end(), " ") for m in _LINE_WRAP.finditer(text)
+                      if text[m.start() - 1] != ":" or m.start() - text.rfind("\n", 0, m.start()) > _WRAPPED_LINE_CHARS]
             if joins:
                 joins = [j for j in joins if not _overlaps(replacements, j[0], j[1])]
                 replacements = sorted(replacements + joins)
