@@ -143,6 +143,18 @@ CASES = [
         ("Psychology: the pain is not psychogenic.", "psychogenic_pain", False),
         ("No implant/material or drug allergy known.", "implant_material_allergy", False),
         ("BMI 23 - adequate for pump pocket.", "insufficient_body_size", False),
+        # recall of held-out sets 28-30: "since then" after a dated event, a form field under its heading, a
+        # field's value past a semicolon, British "MST", an oral trial tolerated
+        ("Function: she stopped working in March 2023. Since then she cannot stand longer than 10 minutes and needs "
+         "help in and out of the shower.", "adl_impairment", True),
+        ("SYSTEMIC OPIOIDS\nFailed / intolerable: [x] Yes - inadequate analgesia, sedation\nFixed schedule: [x] Yes",
+         "systemic_opioids_failed", True),
+        ("Life expectancy: not limited by any comorbidity; expected >10 years.", "life_expectancy_months", 120.1),
+        ("After implant we will continue weaning the MST and aim to stop it within three months.", "opioid_wean_plan", True),
+        ("Oral baclofen for 4 weeks. He tolerated it without sedation or weakness, but it did not control his tone.",
+         "oral_antispasmodic_intolerant", False),
+        ("Oral baclofen was not tolerated well due to sedation.", "oral_antispasmodic_intolerant", True),
+        ("Since March 2024 he has been unable to put on socks or get in/out of the bath without help.", "adl_impairment", True),
 ]
 
 

@@ -42,6 +42,9 @@ LEXICON = (
         ("intrac-\ntable pain", "intractable pain"),  # a word hyphenated across a line break
         ("no illness, life\n  expectancy > 10", "no illness, life expectancy > 10"),  # a line wrapped inside a phrase
         ("Plan:\nfollow up", "Plan:\nfollow up"),  # a label's line break stays
+        ("She stopped working in March 2023. Since then she cannot stand.",
+         "She stopped working in March 2023. Since March 2023 she cannot stand."),  # "since then" is the event's date
+        ("She fell in 2019.\n\nSince then she cannot dress.", "She fell in 2019.\n\nSince then she cannot dress."),  # not across paragraphs
         ("HPI: constant burning pain, refractory to everything tried. Pain diary over last 7 days:\naverage 6/10",
          "HPI: constant burning pain, refractory to everything tried. Pain diary over last 7 days: average 6/10"),  # prose wrapped
         ("PAIN\nScore 7", "PAIN\nScore 7"),  # a line starting upper-case stays

@@ -540,8 +540,8 @@ def load_extraction_rules(root: Path | None = None) -> ExtractionRules:
         for name, pattern in (data.pop("macros", None) or {}).items():
             if name in macros:
                 raise _err(path.name, f"macros.{name}", "defined twice")
-            macros[name] = pattern
-            _compile(pattern, path.name, f"macros.{name}")
+            macros[name] = _expand(pattern, macros, path.name, f"macros.{name}")  # may use one defined before it
+            _compile(macros[name], path.name, f"macros.{name}")
         for name, terms in (data.pop("lexicons", None) or {}).items():
             if name in lexicons:
                 raise _err(path.name, f"lexicons.{name}", "defined twice")

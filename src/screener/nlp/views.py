@@ -32,6 +32,15 @@ _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-[ \t]*\r?\n[ \t]*(?=[a-z])")
 # whose line break stays ("Plan:\nfollow up")
 _LINE_WRAP = re.compile(r"(?<=[a-z,:])[ \t]*\r?\n[ \t]*(?=[a-z])")
 _WRAPPED_LINE_CHARS = 60
+# "since then" after a dated event ("stopped working in March 2023. Since then she cannot stand ..."):
+# read as "since <that date>", so every rule of a start date reads it; the date is the last one
+# before "since then" in its paragraph (within _SINCE_THEN_REACH characters), written after in / on /
+# by / around
+_SINCE_THEN = re.compile(r"\bsince (then|that time)\b", re.IGNORECASE)
+_DATED_EVENT = re.compile(
+    r"\b(?:in|on|by|around|circa)\s+(?P<date>\d{1,2}/(?:\d{1,2}/)?(?:19|20)\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+    r"[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+(?:19|20)\d{2}|(?:19|20)\d{2})\b", re.IGNORECASE)
+_SINCE_THEN_REACH = 200
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,18 @@ class TextView:
         return self.original_offset(start), self.original_offset(end, end=True)
 
 
+def _since_then_dates(text: str) -> list[tuple[int, int, str]]:
+    """Replacements of "then" in "since then" by the date of the event before it (see _SINCE_THEN)."""
+    out = []
+    for m in _SINCE_THEN.finditer(text):
+        lo = max(0, m.start() - _SINCE_THEN_REACH)
+        paragraph = text.rfind("\n\n", lo, m.start())
+        dates = list(_DATED_EVENT.finditer(text, paragraph + 2 if paragraph >= 0 else lo, m.start()))
+        if dates:
+            out.append((m.start(1), m.end(1), dates[-1].group("date")))
+    return out
+
+
 class Normalizer:
     """Builds ``TextView``s from an abbreviation lexicon. One trie-shaped regex finds every
     candidate (``nlp.trie``: the engine rejects most positions on their first character);
@@ -130,6 +151,9 @@ class Normalizer:
                 new = self._written_out(text, m.start(), m.end())
                 if new is not None:
                     replacements.append((m.start(), m.end(), new))
+        if "ince th" in text or "INCE TH" in text:
+            dated = [d for d in _since_then_dates(text) if not _overlaps(replacements, d[0], d[1])]
+            replacements = sorted(replacements + dated)
         if "\n" in text:
             joins = [(m.start(), m.end(), "") for m in _HYPHEN_WRAP.finditer(text)] if "-" in text else []
             joins += [(m.start(), m.end(), " ") for m in _LINE_WRAP.finditer(text)
