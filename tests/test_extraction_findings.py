@@ -155,6 +155,8 @@ CASES = [
          "oral_antispasmodic_intolerant", False),
         ("Oral baclofen was not tolerated well due to sedation.", "oral_antispasmodic_intolerant", True),
         ("Since March 2024 he has been unable to put on socks or get in/out of the bath without help.", "adl_impairment", True),
+        ("Per PM&R note: oral baclofen from 2/9/26 to about 3/9/26, no benefit.", "oral_antispasmodic_weeks", 4.0),
+        ("Oral baclofen was ineffective over the ~4 weeks he took it; no intolerance.", "oral_antispasmodic_weeks", 4.0),
 ]
 
 

@@ -241,6 +241,16 @@ CASES = [
     ('Interrogation: "PUMP STOPPED - END OF SERVICE (battery depleted)". Motor not running since 06/28.',
      "device_nonfunctional", True),
     ("Per manufacturer, after ERI the pump continues to infuse until End of Service.", "device_nonfunctional", None),
+    # a change that passed is not the score; a change's end is; "NRS current 6/10" is read (Molina needs > 6)
+    ("Pain increased from 6 to 7-8/10 for about a week after stopping hydrocodone, now back to about 6/10.",
+     "pain_score_nrs", 6.0),
+    ("Pain increased from 6 to 8/10 since the fall.", "pain_score_nrs", 8.0),
+    ("NRS current 6/10, average past week 6/10, worst 9/10.", "pain_score_nrs", 6.0),
+    ("Patient: Villalobos Ruiz, Hector (49 M)    Interpreter: not needed", "age_years", 49.0),
+    ("Patient: Smith, John. Pump refill 20 M units.", "age_years", None),
+    # a long consent list written with "incl." is a list of risks, not complications
+    ("INTRATHECAL TRIAL SUMMARY\nConsent obtained. Discussed risks incl. infection, bleeding, epidural hematoma, CSF leak, "
+     "PDPH, catheter migration, respiratory depression. Trial done.", "trial_side_effects_minimal", None),
     ("HPI: burning, constant, refractory to everything tried. Pain diary over last 7 days:\naverage 6/10, today 6/10 "
      "(earlier this year she was rating 7/10).", "pain_score_nrs", 6.0),
     ("Favorable candidate for intrathecal therapy. No CBT recommended.", "behavioral_therapy_tried", None),

@@ -183,8 +183,29 @@ def _durations(text: str) -> list[tuple[float, str | None, float | None]]:
 _BELOW_WORDS = ("less than", "fewer than", "under", "<")
 
 
+# a course given by its first and last day: "from 2/9/26 to about 3/9/26", "01/05/2026 - 02/20/2026"
+_DATE_RANGE = re.compile(
+    r"(?<![\d/])(?P<m1>\d{1,2})/(?P<d1>\d{1,2})/(?P<y1>(?:19|20)?\d{2})\s*(?:to|through|thru|until|till|-|–)\s*"
+    r"(?:about\s+|around\s+|approx\.?\s*|~\s*)?(?P<m2>\d{1,2})/(?P<d2>\d{1,2})/(?P<y2>(?:19|20)?\d{2})(?![\d/])")
+
+
+def _range_months(text: str) -> list[float]:
+    """The length in months (of 365.25 / 12 days) of every dated range in ``text``."""
+    out = []
+    for m in _DATE_RANGE.finditer(text):
+        try:
+            first, last = (date(int(y) + (2000 if len(y) == 2 else 0), int(mo), int(d))
+                           for y, mo, d in ((m["y1"], m["m1"], m["d1"]), (m["y2"], m["m2"], m["d2"])))
+        except ValueError:
+            continue
+        days = (last - first).days
+        if 0 < days <= 600 * 31:
+            out.append(days / (365.25 / 12))
+    return out
+
+
 def _longest_months(text: str, note_date: date | None, exact_days: bool = False) -> tuple[float, str | None] | None:
-    values = [(lo, q) for lo, q, _hi in _durations(text)]
+    values = [(lo, q) for lo, q, _hi in _durations(text)] + [(months, None) for months in _range_months(text)]
     since = (exact_days and _days_since(text, note_date)) or months_since(text, note_date)
     if since is not None:
         values.append((since, None))
@@ -339,7 +360,8 @@ _THRESHOLD = re.compile(r"(?:>=?|<=?|≥|≤|\b(?:greater|more|less|fewer) than|
 
 
 def pain_score(text: str, note_date: date | None = None) -> float | None:
-    """A 0-10 pain score ("7/10", "NRS 7", "VAS 70/100" -> 7); a range gives its lower bound."""
+    """A 0-10 pain score ("7/10", "NRS 7", "VAS 70/100" -> 7); a range gives its lower bound ("7-8/10" -> 7),
+    a change its end ("from 6 to 8/10" -> 8)."""
     # scale descriptors are not scores: "NRS-11", "(NRS 0-10)", "0-10 scale"
     text = re.sub(r"\bNRS-11\b", "NRS", text)
     text = re.sub(r"\(?[^()\d]{0,12}\b0\s*(?:-|–|to)\s*10\b[^()\d]{0,8}\)?", " ", text)
@@ -348,9 +370,11 @@ def pain_score(text: str, note_date: date | None = None) -> float | None:
     scores = _scores(text)
     if not scores:
         return None
-    m = re.search(r"(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*/\s*10", text)
+    m = re.search(r"(\bfrom\s+)?(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*/\s*10", text)
     if m:
-        return float(min(int(m.group(1)), int(m.group(2))))
+        if m.group(1):  # a change, not a range: "pain increased from 6 to 8/10" is 8 now
+            return float(m.group(3))
+        return float(min(int(m.group(2)), int(m.group(3))))
     return scores[0]
 
 
