@@ -43,6 +43,12 @@ Trial completed                   | X |   | 3-day infusion
 Systemic infection                |   | X |
 Bleeding disorder / anticoag      |   | X | off warfarin
 """
+TABLE_ROWS = """CONTRAINDICATION CHECKLIST
+| Item                                         | Y/N |
+| Active alcohol/drug abuse, opioid addiction  | N   |  (ex-smoker)
+| Dementia / psychosis                         | N   |
+| Body habitus adequate (BMI 29.4)             | Y   |
+"""
 LEADERS = """SAFETY REVIEW                         Present?
   Active infection ................ No
   Coagulopathy (INR 1.0) .......... NO
@@ -71,9 +77,11 @@ def answered(text):
         (COMPOUND_LEADER, [("Dementia / psychosis", False)]),  # "Yes / No" is a choice, not an answer
         (GRID_BARS, [("Trial completed |", True), ("Systemic infection | |", False),
                      ("Bleeding disorder / anticoag | |", False)]),
+        (TABLE_ROWS, [("Active alcohol/drug abuse, opioid addiction", False), ("Dementia / psychosis", False),
+                      ("Body habitus adequate (BMI 29 4)", True)]),
     ],
     ids=["brackets", "parens", "lone-x", "present-absent", "wrapped-label", "leaders", "unknown-column", "blank-rows",
-         "compound-leader", "bars"],
+         "compound-leader", "bars", "table-rows"],
 )
 def test_form_answers_read_the_layout(text, expected):
     assert answered(text) == expected
@@ -125,6 +133,8 @@ def test_form_answers_a_blank_grid_row_is_unanswered_unless_the_next_line_contin
         (GRID_BLANK_ROWS, "coagulopathy", None),          # nor one marked twice
         (GRID_BARS, "active_infection", False),           # a grid drawn with bars
         (GRID_BARS, "coagulopathy", False),
+        (TABLE_ROWS, "opioid_addiction", False),          # a table row's answer cell
+        (TABLE_ROWS, "dementia", False),
         # an unchecked option is not chosen, not denied: no finding either way
         ("Procedure: [ ] IT trial   [ ] Initial implant   [X] Pump replacement\n", "trial_done", None),
         ("INDICATION: [ ] cancer pain   [X] chronic nonmalignant pain   [ ] spasticity\n", "indication", "nonmalignant_pain"),

@@ -19,7 +19,7 @@ NOTE_DATE = date(2026, 3, 1)
         ("duration_months", "1.5 years", 18.0),
         ("duration_months", "18 mos", 18.0),
         # a start date after "since" / "began" / "started": to the note date (2026-03-01)
-        ("duration_months", "Conservative tx (began 04/14/2025 at PCP)", 11.0),
+        ("duration_months", "Conservative tx (began 04/14/2025 at PCP)", 10.5),  # a full date counts by days
         ("duration_months", "continuous since ~03/2020", 72.0),
         ("duration_months", "Since her injury in August 2022 she has received care", 43.0),
         ("duration_months", "x 14 months", 14.0),

@@ -21,7 +21,8 @@ Three more layouts of office-staff forms:
 - a **circled answer**: both choices written, the answer in parentheses
   (``Metastatic disease   (Y)  N    liver``, ``Dementia  Y (N)   |   Psychosis  Y (N)``); each
   label runs from the line start, a ``|`` or the previous answer to its choices;
-- an **inline answer** on a line of ``|``-separated items (``Dementia N | Psychosis N |``);
+- an **inline answer** on a line of ``|``-separated items (``Dementia N | Psychosis N |``), or a
+  table row whose second cell is the answer (``| Dementia / psychosis      | N   |``);
 - a **mark list**: items marked on the left (``X  Active infection``) under an instruction
   ("Put X by each item that applies:"); a marked item is present, and when the list's
   "none of the above" item is marked every unmarked item is absent (otherwise an unmarked
@@ -75,7 +76,8 @@ _BOX = re.compile(r"\[\s*[xX✓✔*]?\s*\]|\(\s*[xX✓✔*]?\s*\)|[☐□☒☑�
 _INLINE_CHOICE = re.compile(r"\s*(?:yes|no|y|n)\b", re.IGNORECASE)  # "(X) Yes ( ) No": ConText's cues read these
 # Linear-time pieces (a line may hold a run of thousands of spaces): the separator runs are
 # found one after the other, and the answer is matched only right after each of them.
-_SEPARATOR = re.compile(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,}")
+# (two spaces after a label that does not end a sentence: "Profound leukopenia / pancytopenia  NO   WBC 3.9")
+_SEPARATOR = re.compile(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*|[ \t]{3,}|(?<![\s.!?:;,])[ \t]{2}(?=\S)")
 _ANSWER = re.compile(
     # one answer for a compound label ("Dementia / psychosis ...... No / No"): all the same
     r"(?:(?:no|n|none|negative|neg)(?:[ \t]*/[ \t]*(?:no|n|none|negative|neg))+"
@@ -96,6 +98,9 @@ _COMMENT_LABELS = {"comment", "comments", "notes", "note", "remarks", "details",
 _CHOICE = r"(?:yes|no|y|n)"
 _CIRCLED = re.compile(
     rf"(?<!\S)(?:\(\s*(?P<a>{_CHOICE})\s*\)\s+{_CHOICE}|{_CHOICE}\s+\(\s*(?P<b>{_CHOICE})\s*\))(?!\S)", re.IGNORECASE)
+# a table row whose second cell is the answer: "| Active alcohol/drug abuse, opioid addiction  | N   |"
+_TABLE_ROW = re.compile(rf"[ \t]*\|?[ \t]*(?P<label>[^|]*?[A-Za-z][^|]*?)[ \t]*\|[ \t]*(?P<answer>{_CHOICE}|yes|no)[ \t]*(?:\||$)",
+                        re.IGNORECASE)
 _PIPE_ITEM = re.compile(rf"(?P<label>[^|]*?[A-Za-z][^|]*?)\s+(?P<answer>{_CHOICE})\s*(?=\||$)", re.IGNORECASE)
 _LEFT_MARK = re.compile(r"^[ \t]*(?:\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|[xX✓✔☒☑])[ \t]{2,}(?=\S)")
 _MARK_LIST_HEADER = re.compile(r"\b(?:put|place|mark|check|tick)\b[^:\n]{0,40}\b(?:applies|apply|true|present|positive)\b[^:\n]{0,10}:[ \t]*$",
@@ -117,7 +122,7 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
     ``MET`` / ``NOT_MET`` for a worksheet status."""
     # what each layout cannot do without: a separator run, a "|", a circled choice, a mark-list
     # instruction; each is looked for once per note, and a line is read for it only if the note has it
-    separators = "..." in text or "…" in text or "__" in text or "   " in text
+    separators = "..." in text or "…" in text or "__" in text or "  " in text
     inline_layouts = "|" in text or _CIRCLED_HINT.search(text) is not None
     mark_lists = _has_mark_list_header(text)
     box_layout = _BOX_BEFORE_LABEL.search(text) is not None
@@ -343,7 +348,13 @@ def _inline_answers(line: str) -> list[tuple[int, int, bool]]:
     if out or line.count("|") < 1:
         return out
     out = [a for a in map(_pipe_item_answer, _PIPE_ITEM.finditer(line)) if a is not None]
-    return out if len(out) >= 2 else []
+    if len(out) >= 2:
+        return out
+    row = _TABLE_ROW.match(line)  # "| Dementia / psychosis      | N   |  comment" (not a grid's "| Y | N |" header)
+    if row is not None and (present := _polarity(row.group("answer"))) is not None \
+            and _header_columns(line.replace("|", " ")) is None:
+        return [(row.start("label"), row.end("label"), present)]
+    return []
 
 
 def _pipe_item_answer(m: re.Match) -> tuple[int, int, bool] | None:

@@ -54,6 +54,8 @@ _ITEM_MAX_LINES = 30
 _WHITESPACE = re.compile(r"\s+")
 _LETTER = re.compile(r"[A-Za-z]")
 _TITLE_CHARS = 100  # a head line longer than this is prose, not a note's title
+_HEADING_CHARS = 60  # a paragraph's first line is its heading when no longer than this and no sentence
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 
 
 @dataclass(slots=True)
@@ -370,7 +372,8 @@ class NoteReader:
             return False
         if rule.not_after and rule.not_after.search(text[end:min(s_end, end + 40)]):
             return False
-        if rule.near and not (rule.or_note_kind and rule.or_note_kind & kinds):
+        if rule.near and not (rule.or_note_kind and (rule.or_note_kind & kinds
+                                                     or rule.or_note_kind & self._heading_kinds(text, start, cache))):
             window = self._window(rule.window, text, i, sentences, section_index, start)
             if not all(self._concept_in(name, window, text, cache) for name in rule.near):
                 return False
@@ -383,6 +386,20 @@ class NoteReader:
             if not all(self._concept_in(name, window, text, cache) for name in rule.scope):
                 return False
         return True
+
+    def _heading_kinds(self, text: str, offset: int, cache: dict) -> frozenset[str]:
+        """The note kinds (note_kinds.yaml) whose title heads the paragraph holding ``offset``: its
+        first line, when that is a short title of its own ("INTRATHECAL TRIAL 06/30/2026" over the
+        trial's paragraph) - the paragraph is a note of that kind inside the note."""
+        start, _ = _item_bounds(text, offset)
+        key = ("heading", start)
+        if key not in cache:
+            line_end = text.find("\n", start)
+            title = text[start:line_end].strip() if 0 <= line_end < offset else ""
+            ok = 0 < len(title) <= _HEADING_CHARS and not _SENTENCE_END.search(title)
+            cache[key] = frozenset(name for name, pattern in self.rules.note_kinds.items()
+                                   if ok and pattern.search(title))
+        return cache[key]
 
     def _window(self, kind, text, i, sentences, section_index, offset) -> tuple[int, int]:
         if kind == "sentence":

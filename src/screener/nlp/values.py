@@ -204,9 +204,10 @@ def _range_months(text: str) -> list[float]:
     return out
 
 
-def _longest_months(text: str, note_date: date | None, exact_days: bool = False) -> tuple[float, str | None] | None:
+def _longest_months(text: str, note_date: date | None) -> tuple[float, str | None] | None:
     values = [(lo, q) for lo, q, _hi in _durations(text)] + [(months, None) for months in _range_months(text)]
-    since = (exact_days and _days_since(text, note_date)) or months_since(text, note_date)
+    # a full start date counts by days ("since 12/29/2025" on 06/09/2026 is 5.3 months, not 6)
+    since = _days_since(text, note_date) or months_since(text, note_date)
     if since is not None:
         values.append((since, None))
     return max(values, key=lambda v: v[0]) if values else None
@@ -237,7 +238,7 @@ def duration_months(text: str, note_date: date | None = None) -> float | None:
 def duration_weeks(text: str, note_date: date | None = None) -> float | None:
     """Like ``duration_months``, in weeks ("x 8 wks" = 8, "three months" = 13); from a full
     start date to the note date by days ("started 02/25/2026" in a note of 03/18/2026 = 3)."""
-    return _as_duration(_longest_months(text, note_date, exact_days=True), 52.0 / 12.0)
+    return _as_duration(_longest_months(text, note_date), 52.0 / 12.0)
 
 
 _START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?:dates?|dated|dating|goes|go|going)\s+(?:back\s+)?(?:from|to))\b",
