@@ -157,6 +157,13 @@ CASES = [
         ("Since March 2024 he has been unable to put on socks or get in/out of the bath without help.", "adl_impairment", True),
         ("Per PM&R note: oral baclofen from 2/9/26 to about 3/9/26, no benefit.", "oral_antispasmodic_weeks", 4.0),
         ("Oral baclofen was ineffective over the ~4 weeks he took it; no intolerance.", "oral_antispasmodic_weeks", 4.0),
+        # a course that runs to the present from a month; a bare year is left to the stated length
+        ("2. CONSERVATIVE TREATMENT (total duration: 04/2023 to present, all failed)", "conservative_therapy_months", 35.0),
+        ("Conservative management (2019 to present), failed.", "conservative_therapy_months", None),
+        ("Oral baclofen started 3/3/26 and stopped by the patient at ~4 weeks (no side effects, no perceived benefit).",
+         "oral_antispasmodic_weeks", 4.0),
+        ("Oral therapy to date: baclofen x ~4 weeks, never titrated to target, stopped by the patient for perceived lack "
+         "of effect, no intolerance.", "oral_antispasmodic_failed", True),
         # a paragraph headed by a trial title is the trial's: its relief figure is the trial relief
         ("FOLLOW-UP NOTE\nHe is here to discuss the pump.\n\nINTRATHECAL TRIAL 06/30/2026\nSingle-shot morphine 0.25 mg at L2-3. "
          "Baseline NRS 8/10. 2 h: 5/10, 4 h: 3/10. Peak reduction 8 -> 3 = 62.5%.", "trial_pain_reduction_pct", 62.5),

@@ -248,15 +248,30 @@ _START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?
 _START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\b")
 
 
+# a start written as a range that runs on: "04/2023 to present", "from 01/2022 - now"
+_TO_PRESENT = re.compile(r"(?:\d{1,2}/(?:\d{1,2}/)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)(?:19|20)\d{2}"
+                         r"\s*(?:to|through|thru|until|-|–)\s*(?:the\s+)?(?:present|now|date|today)\b", re.IGNORECASE)
+
+
+def _start_at(text: str) -> int | None:
+    """Where the start date is looked for: after "since" / "began" / "started" ..., or at a
+    range that runs to the present."""
+    start = _START_WORD.search(text)
+    if start is not None:
+        return start.end()
+    ongoing = _TO_PRESENT.search(text)
+    return ongoing.start() if ongoing else None
+
+
 def months_since(text: str, note_date: date | None) -> float | None:
-    """Months between the month/year (or full date) after "since" / "began" / "started" and
-    the note date."""
+    """Months between the month/year (or full date) after "since" / "began" / "started" (or
+    at the start of "04/2023 to present") and the note date."""
     if note_date is None:
         return None
-    start = _START_WORD.search(text)
-    if start is None:
+    pos = _start_at(text)
+    if pos is None:
         return None
-    m = _START_FULL_DATE.match(text, start.end()) or _DATE_MY.search(text, start.end())
+    m = _START_FULL_DATE.match(text, pos) or _DATE_MY.search(text, pos)
     if not m:
         return None
     if m.group("m"):
@@ -278,8 +293,8 @@ def _days_since(text: str, note_date: date | None) -> float | None:
     (as months of 365.25 / 12 days); None when the start is a month or a year."""
     if note_date is None:
         return None
-    start = _START_WORD.search(text)
-    m = _START_FULL_DATE.match(text, start.end()) if start else None
+    pos = _start_at(text)
+    m = _START_FULL_DATE.match(text, pos) if pos is not None else None
     if not m:
         return None
     try:
