@@ -248,6 +248,10 @@ CASES = [
     ("NRS current 6/10, average past week 6/10, worst 9/10.", "pain_score_nrs", 6.0),
     ("Patient: Villalobos Ruiz, Hector (49 M)    Interpreter: not needed", "age_years", 49.0),
     ("Patient: Smith, John. Pump refill 20 M units.", "age_years", None),
+    # a cancer with no evidence of disease is over ("NED": a case-sensitive cue, looked for as written)
+    ("Oncology: 1. Cervical cancer IIB, NED 7 years. Continue annual surveillance.", "indication", None),
+    ("Dx: radiation-induced L lumbosacral plexopathy (neuropathic pain), cervical ca 2019 NED", "indication",
+     "nonmalignant_pain"),
     # a long consent list written with "incl." is a list of risks, not complications
     ("INTRATHECAL TRIAL SUMMARY\nConsent obtained. Discussed risks incl. infection, bleeding, epidural hematoma, CSF leak, "
      "PDPH, catheter migration, respiratory depression. Trial done.", "trial_side_effects_minimal", None),

@@ -89,7 +89,10 @@ class SentenceContext:
             return True  # lower-casing outside ASCII may not match token by token
         lowered = sentence.lower()
         for required, pattern in self._modifying_cues:
-            if could_match(required, lowered) and pattern.search(lowered):
+            if required is _AS_WRITTEN:
+                if pattern.search(sentence):
+                    return True
+            elif could_match(required, lowered) and pattern.search(lowered):
                 return True
         return False
 
@@ -230,7 +233,8 @@ def _modifying_cue_patterns(nlp, rules) -> list[tuple[tuple, re.Pattern]]:
     between them. A letters-only token stands between non-letters, unless one of spaCy's
     special cases splits it off inside a word ("cannot" -> "can", "not"): those words are
     looked for too. Regex cues are taken as they are, case-insensitive as medspaCy
-    compiles them."""
+    compiles them; one with a case-sensitive part (``(?-i:NED)``) is run on the sentence as
+    written (``_AS_WRITTEN``), since lower-casing would hide or fake its matches."""
     from spacy.attrs import ORTH
 
     # token -> (what stands before it, after it) inside each special case that splits it off
@@ -273,5 +277,11 @@ def _modifying_cue_patterns(nlp, rules) -> list[tuple[tuple, re.Pattern]]:
     patterns = [((), first_char_guard(re.compile(trie_pattern(sequences))))] if sequences else []
     for regex in regexes:  # one at a time: most sentences lack what each one requires
         compiled = re.compile(regex, re.IGNORECASE)
-        patterns.append((required_literals(compiled), compiled))
+        if "(?-i:" in regex:  # a case-sensitive part ("NED"): looked for in the sentence as written
+            patterns.append((_AS_WRITTEN, compiled))
+        else:
+            patterns.append((required_literals(compiled), compiled))
     return patterns
+
+
+_AS_WRITTEN = ("as written",)  # marks a cue pattern that could_modify runs on the sentence, not lower-cased
