@@ -248,6 +248,16 @@ CASES = [
     ("NRS current 6/10, average past week 6/10, worst 9/10.", "pain_score_nrs", 6.0),
     ("Patient: Villalobos Ruiz, Hector (49 M)    Interpreter: not needed", "age_years", 49.0),
     ("Patient: Smith, John. Pump refill 20 M units.", "age_years", None),
+    # set 35: a listed field answered "none" denies every item of its list; "NKA to morphine" is no allergy;
+    # remote drinking "none in over twenty years" is over; a pre-trial baseline is the pain score, the
+    # score on day 3 of the trial infusion is not
+    ("- Other implanted programmable devices (SCS, cardiac device, cochlear implant, shunt): none.",
+     "other_programmable_device", False),
+    ("Allergies: PCN (rash). NKA to morphine or hydromorphone.", "drug_allergy", False),
+    ("Alcohol use is light and social. Remote binge drinking in his twenties, none in over twenty years.",
+     "substance_use_disorder", False),
+    ("POST-TRIAL ASSESSMENT (clinic 05/28/2026): Pre-trial baseline NRS 8/10. By day 3 of the infusion his pain was "
+     "3/10.", "pain_score_nrs", 8.0),
     # a cancer with no evidence of disease is over ("NED": a case-sensitive cue, looked for as written)
     ("Oncology: 1. Cervical cancer IIB, NED 7 years. Continue annual surveillance.", "indication", None),
     ("Dx: radiation-induced L lumbosacral plexopathy (neuropathic pain), cervical ca 2019 NED", "indication",

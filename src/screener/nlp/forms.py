@@ -36,6 +36,11 @@ makes every unmarked item of the block absent. A box whose label is a choice wor
 Yes  [ ] No``) answers the label before it: ``Recall notice received?  [ ] Yes  [X] No``
 is absent, a row with neither or both boxes marked is unanswered.
 
+And a **listed field answered "none"**: a label that lists what it asks about in parentheses,
+then a colon and ``none`` / ``no`` / ``negative`` ending the line ("Other implanted programmable
+devices (SCS, cardiac device, cochlear implant, shunt): none.") - every item of the list is
+absent (ConText's "none" would reach only the last few words).
+
 And **criteria worksheets**, a reviewer's or office's status column after a wide gap
 (``Active infection / site infection      Met      none documented``,
 ``OIH ruled out       Not documented``): ``Met`` says the row's criterion holds (``MET``),
@@ -127,7 +132,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
     mark_lists = _has_mark_list_header(text)
     box_layout = _BOX_BEFORE_LABEL.search(text) is not None
     questions = "?" in text
-    if not (separators or inline_layouts or mark_lists or box_layout):
+    colon_none = ":" in text and _COLON_NONE_HINT.search(text) is not None
+    if not (separators or inline_layouts or mark_lists or box_layout or colon_none):
         return _question_answers(text, []) if questions else []  # no line layout to read
     boxes: list[tuple[int, int, bool]] = []  # the current block of box items (start, end, marked)
     answers: list[tuple[int, int, bool | None]] = []
@@ -199,6 +205,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
                 blank_rows.append((start + _indent(line), start + len(line.rstrip())))
         if found is None:
             found = _leader_answer(line)
+        if found is None and colon_none:
+            found = _colon_none_answer(line)
         if found is not None:
             label_end, present = found
             label_start = start + _indent(line)
@@ -240,6 +248,20 @@ _QUESTION_START = re.compile(
 # what ConText says
 _PROSE_AFTER_QUESTION = re.compile(r"\?[ ]?[^\s?]")
 _QUESTION_REACH = 240  # characters a question may span before its "?"
+
+
+# a field whose long label lists what it asks about, answered "none" at the line's end:
+# "- Other implanted programmable devices (SCS, cardiac device, cochlear implant, shunt): none."
+_COLON_NONE_HINT = re.compile(r":[ \t]*(?:none|nil|negative|denied|no)[ \t.;]*$", re.IGNORECASE | re.MULTILINE)
+_COLON_NONE = re.compile(r"(?P<label>[^:\n]*[A-Za-z][^:\n]*?\([^()\n]{3,}\)[^:\n]*?)[ \t]*:[ \t]*(?P<answer>none|nil|negative|denied|no)[ \t.;]*$",
+                         re.IGNORECASE)
+
+
+def _colon_none_answer(line: str) -> tuple[int, bool] | None:
+    """(where the answer starts, False) of a field with a parenthesised list in its label,
+    answered "none" (``_COLON_NONE``); a short "Label: none" is left to ConText's cues."""
+    m = _COLON_NONE.match(line)
+    return (m.start("answer"), False) if m else None
 
 
 def _question_answers(text: str, taken: list[tuple[int, int, bool | None]]) -> list[tuple[int, int, bool | None]]:
