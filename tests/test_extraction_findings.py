@@ -171,6 +171,10 @@ CASES = [
          "conservative_therapy_months", 72.1),
         ("She can only shop with a motorized cart, and her daughter vacuums and cleans for her - limitations present since "
          "she retired on disability in March 2021.", "adl_impairment_months", 60.0),
+        ("Baclofen 20 mg QID, tizanidine 4 mg TID: spasticity uncontrolled on oral agents; side effects prevent further "
+         "titration.", "oral_antispasmodic_intolerant", True),
+        ("ITB bolus 50 mcg. Drop on Modified Ashworth at peak effect: 2 points at hips and knees.",
+         "baclofen_trial_ashworth_drop", 2.0),
         # a paragraph headed by a trial title is the trial's: its relief figure is the trial relief
         ("FOLLOW-UP NOTE\nHe is here to discuss the pump.\n\nINTRATHECAL TRIAL 06/30/2026\nSingle-shot morphine 0.25 mg at L2-3. "
          "Baseline NRS 8/10. 2 h: 5/10, 4 h: 3/10. Peak reduction 8 -> 3 = 62.5%.", "trial_pain_reduction_pct", 62.5),

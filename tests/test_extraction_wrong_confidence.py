@@ -258,6 +258,9 @@ CASES = [
      "substance_use_disorder", False),
     ("POST-TRIAL ASSESSMENT (clinic 05/28/2026): Pre-trial baseline NRS 8/10. By day 3 of the infusion his pain was "
      "3/10.", "pain_score_nrs", 8.0),
+    # set 36: a negation before a parenthesis that states a finding does not reach into it
+    ("He has not been able to mow or do his own shower without the bench since the revision in Jan 2024 (ADLs limited "
+     "for ~30 months).", "adl_impairment", True),
     # a cancer with no evidence of disease is over ("NED": a case-sensitive cue, looked for as written)
     ("Oncology: 1. Cervical cancer IIB, NED 7 years. Continue annual surveillance.", "indication", None),
     ("Dx: radiation-induced L lumbosacral plexopathy (neuropathic pain), cervical ca 2019 NED", "indication",
