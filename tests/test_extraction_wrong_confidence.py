@@ -258,6 +258,17 @@ CASES = [
      "substance_use_disorder", False),
     ("POST-TRIAL ASSESSMENT (clinic 05/28/2026): Pre-trial baseline NRS 8/10. By day 3 of the infusion his pain was "
      "3/10.", "pain_score_nrs", 8.0),
+    # set 37: an unchecked "( )" box at a line's start answers nothing (a replacement form's reasons); a quoted
+    # free-text answer under "(X) Other - explain:" is the answer, not a quoted criterion; "=>" opening a
+    # result line is an arrow, not "at least"
+    ("Reason for replacement (check all that apply):\n( ) Device not functioning\n( ) End of battery life / ERI alarm\n"
+     "(X) Other - explain:\n\"Pt requests newer generation pump w/ smaller profile; current device functioning "
+     "normally, in warranty, no alarms.\"", "device_failure_alert", None),
+    ("Reason for replacement (check all that apply):\n( ) Device not functioning\n( ) End of battery life / ERI alarm\n"
+     "(X) Other - explain:\n\"Pt requests newer generation pump w/ smaller profile; current device functioning "
+     "normally, in warranty, no alarms.\"", "replacement_for_convenience", True),
+    ("INTRATHECAL TRIAL RESULT\n- Pre-trial NRS 6/10.\n- => 50% reduction in pain.", "trial_pain_reduction_pct", 50.0),
+    ("IT trial criteria: relief => 50% required.", "trial_pain_reduction_pct", None),
     # set 36: a negation before a parenthesis that states a finding does not reach into it
     ("He has not been able to mow or do his own shower without the bench since the revision in Jan 2024 (ADLs limited "
      "for ~30 months).", "adl_impairment", True),

@@ -116,7 +116,8 @@ _NONE_ITEM = re.compile(r"\s*none(?: of the above| apply|)\b", re.IGNORECASE)
 # what closes a block of box items as "every unmarked item is absent"
 _NONE_STATEMENT = re.compile(r"\s*(?:none (?:present|of the above|apply|applies|noted|checked)|no contraindications?\b)",
                              re.IGNORECASE)
-_BOX_BEFORE_LABEL = re.compile(r"(?:\[\s*[xX✓✔*]?\s*\]|[☐□☒☑⊠])[ \t]*[A-Za-z]")
+# (a parenthesis box only at a line's start: "( ) End of battery life / ERI alarm", "(X) Other - explain:")
+_BOX_BEFORE_LABEL = re.compile(r"(?:\[\s*[xX✓✔*]?\s*\]|[☐□☒☑⊠]|(?:^|(?<=\n))[ \t]*\(\s*[xX✓✔*]?\s*\))[ \t]*[A-Za-z]")
 _GRID_ROWS = 60  # a grid's header governs at most this many lines (it ends earlier at a blank line)
 _SLACK = 2       # a mark must be this many columns nearer one label than the other
 
