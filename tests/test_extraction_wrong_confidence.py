@@ -269,7 +269,6 @@ CASES = [
      "normally, in warranty, no alarms.\"", "replacement_for_convenience", True),
     ("INTRATHECAL TRIAL RESULT\n- Pre-trial NRS 6/10.\n- => 50% reduction in pain.", "trial_pain_reduction_pct", 50.0),
     ("IT trial criteria: relief => 50% required.", "trial_pain_reduction_pct", None),
-    ("I would expect his life expectancy to be well in excess of ten years.", "life_expectancy_months", 120.1),
     # set 36: a negation before a parenthesis that states a finding does not reach into it
     ("He has not been able to mow or do his own shower without the bench since the revision in Jan 2024 (ADLs limited "
      "for ~30 months).", "adl_impairment", True),
