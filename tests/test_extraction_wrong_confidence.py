@@ -269,6 +269,14 @@ CASES = [
      "normally, in warranty, no alarms.\"", "replacement_for_convenience", True),
     ("INTRATHECAL TRIAL RESULT\n- Pre-trial NRS 6/10.\n- => 50% reduction in pain.", "trial_pain_reduction_pct", 50.0),
     ("IT trial criteria: relief => 50% required.", "trial_pain_reduction_pct", None),
+    # set 38: a consent "to include" lists risks; a question answered by the next speaker of a transcript; a lack of
+    # trial data is no trial that was not done
+    ("Plan: intrathecal trial. Consent to include infection, bleeding, headache, respiratory depression.",
+     "active_infection", None),
+    ("LINDQVIST: Allergies to baclofen?\nSOTO: None. She tolerates oral baclofen, it just isn't enough.", "drug_allergy", False),
+    ("ARANDA: The denial was for lack of trial outcome data. Dr. Eckhart, tell us about the trial.", "trial_done", None),
+    ("The member's own statement ('a lot better') is not a trial result.", "trial_done", None),
+    ("No IT trial has been performed.", "trial_done", False),
     # set 36: a negation before a parenthesis that states a finding does not reach into it
     ("He has not been able to mow or do his own shower without the bench since the revision in Jan 2024 (ADLs limited "
      "for ~30 months).", "adl_impairment", True),

@@ -236,7 +236,8 @@ def form_answers(text: str) -> list[tuple[int, int, bool | str | None]]:
 
 # the answer right after a question mark: "? No.", "?  Yes;", "? None identified.", "? At this time, yes."
 _QUESTION_ANSWER = re.compile(
-    r"\?[ \t]*(?:\n[ \t]*)?(?:(?:at this time|at present|currently|per (?:the )?records|to my knowledge)[ \t]*,?[ \t]+)?"
+    r"\?[ \t]*(?:\n[ \t]*(?:[A-Z][A-Za-z'-]+(?:[ \t]+[A-Z][A-Za-z'-]+)?:[ \t]*)?)?"  # the answer may be the next speaker's ("SOTO: None.")
+    r"(?:(?:at this time|at present|currently|per (?:the )?records|to my knowledge)[ \t]*,?[ \t]+)?"
     r"(?P<answer>yes|no|none|negative|positive)\b"
     r"(?=[ \t]*(?:[.,;:!]|$)|[ \t]+(?:identified|found|noted|documented|seen|known|reported)\b)",
     re.IGNORECASE | re.MULTILINE)
