@@ -179,6 +179,8 @@ CASES = [
          "150 mg bd, duloxetine 60 mg daily and oxycodone MR 20 mg twice daily.", "conservative_therapy_months", 14.0),
         ("INTRATHECAL TRIAL - PROCEDURE AND 24-HOUR REVIEW\nResult:\n- Best sustained relief 8 -> 2, i.e. 75%.",
          "trial_pain_reduction_pct", 75.0),
+        ("INTRATHECAL BACLOFEN SCREENING TEST\nBaseline MAS L knee ext 4, L ankle PF 4. At 4 h: knee ext 2, ankle PF 2 "
+         "(drop of 2 points).", "baclofen_trial_ashworth_drop", 2.0),
         # a paragraph headed by a trial title is the trial's: its relief figure is the trial relief
         ("FOLLOW-UP NOTE\nHe is here to discuss the pump.\n\nINTRATHECAL TRIAL 06/30/2026\nSingle-shot morphine 0.25 mg at L2-3. "
          "Baseline NRS 8/10. 2 h: 5/10, 4 h: 3/10. Peak reduction 8 -> 3 = 62.5%.", "trial_pain_reduction_pct", 62.5),
