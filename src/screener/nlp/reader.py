@@ -249,8 +249,13 @@ class NoteReader:
         if not self.rules.note_kinds:
             return frozenset()
         lines = [line for line in text[:4000].split("\n") if _LETTER.search(line)][:self.rules.note_head_lines]
-        head = "\n".join(line for line in lines if len(line.strip()) <= _TITLE_CHARS)  # titles, not prose
-        return frozenset(name for name, title in self.rules.note_kinds.items() if title.search(head))
+        return self._titled("\n".join(line for line in lines if len(line.strip()) <= _TITLE_CHARS))  # titles, not prose
+
+    def _titled(self, titles: str) -> frozenset[str]:
+        """The note kinds whose title pattern is in ``titles`` (a note's head, a paragraph's heading)."""
+        if not titles:
+            return frozenset()
+        return frozenset(name for name, title in self.rules.note_kinds.items() if title.search(titles))
 
     def _match(self, text, sentences, starts, section_index: SectionIndex, note_date,
                kinds: frozenset[str] = frozenset()) -> list[_Candidate]:
@@ -396,9 +401,8 @@ class NoteReader:
         if key not in cache:
             line_end = text.find("\n", start)
             title = text[start:line_end].strip() if 0 <= line_end < offset else ""
-            ok = 0 < len(title) <= _HEADING_CHARS and not _SENTENCE_END.search(title)
-            cache[key] = frozenset(name for name, pattern in self.rules.note_kinds.items()
-                                   if ok and pattern.search(title))
+            heading = len(title) <= _HEADING_CHARS and not _SENTENCE_END.search(title)
+            cache[key] = self._titled(title if heading else "")
         return cache[key]
 
     def _window(self, kind, text, i, sentences, section_index, offset) -> tuple[int, int]:

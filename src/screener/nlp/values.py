@@ -206,8 +206,7 @@ def _range_months(text: str) -> list[float]:
 
 def _longest_months(text: str, note_date: date | None) -> tuple[float, str | None] | None:
     values = [(lo, q) for lo, q, _hi in _durations(text)] + [(months, None) for months in _range_months(text)]
-    # a full start date counts by days ("since 12/29/2025" on 06/09/2026 is 5.3 months, not 6)
-    since = _days_since(text, note_date) or months_since(text, note_date)
+    since = months_since(text, note_date)
     if since is not None:
         values.append((since, None))
     return max(values, key=lambda v: v[0]) if values else None
@@ -243,8 +242,7 @@ def duration_weeks(text: str, note_date: date | None = None) -> float | None:
 
 _START_WORD = re.compile(r"\b(?:since|began|begun|started|initiated|commenced|(?:dates?|dated|dating|goes|go|going)\s+(?:back\s+)?(?:from|to))\b",
                          re.IGNORECASE)
-# after a start word, a full date: read as its month and year ("began 04/14/2026"), or by days
-# for weeks (``_days_since``)
+# after a start word, a full date: counted by days ("began 04/14/2026")
 _START_FULL_DATE = re.compile(r"[^\d\n]{0,40}?(?<![\d/])(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})\b")
 
 
@@ -264,14 +262,25 @@ def _start_at(text: str) -> int | None:
 
 
 def months_since(text: str, note_date: date | None) -> float | None:
-    """Months between the month/year (or full date) after "since" / "began" / "started" (or
-    at the start of "04/2023 to present") and the note date."""
+    """Months between the start date after "since" / "began" / "started" (or at the start of
+    "04/2023 to present") and the note date: a full date counts by days, as months of
+    365.25 / 12 days ("since 12/29/2025" on 06/09/2026 is 5.3, not 6); a month and year by
+    calendar months."""
     if note_date is None:
         return None
     pos = _start_at(text)
     if pos is None:
         return None
-    m = _START_FULL_DATE.match(text, pos) or _DATE_MY.search(text, pos)
+    m = _START_FULL_DATE.match(text, pos)
+    if m:
+        try:
+            days = (note_date - date(int(m.group("y")), int(m.group("m")), int(m.group("d")))).days
+        except ValueError:
+            days = -1
+        if 0 <= days <= 600 * 31:
+            return days / (365.25 / 12)
+    else:
+        m = _DATE_MY.search(text, pos)
     if not m:
         return None
     if m.group("m"):
@@ -286,23 +295,6 @@ def months_since(text: str, note_date: date | None) -> float | None:
         return None
     months = (note_date.year - year) * 12 + (note_date.month - month)
     return float(months) if 0 <= months <= 600 else None
-
-
-def _days_since(text: str, note_date: date | None) -> float | None:
-    """Like ``months_since`` for a full start date ("started 02/25/2026"), counted in days
-    (as months of 365.25 / 12 days); None when the start is a month or a year."""
-    if note_date is None:
-        return None
-    pos = _start_at(text)
-    m = _START_FULL_DATE.match(text, pos) if pos is not None else None
-    if not m:
-        return None
-    try:
-        began = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-    except ValueError:
-        return None
-    days = (note_date - began).days
-    return days / (365.25 / 12) if 0 <= days <= 600 * 31 else None
 
 
 def life_expectancy_months(text: str, note_date: date | None = None) -> float | None:
